@@ -1,0 +1,1 @@
+"""MSEA exemplar indexes (vectors.npy + JSON), shipped as package data."""

@@ -1,0 +1,78 @@
+"""Box-prompted segmentation without learned weights: mediapipe selfie
+segmentation inside person boxes, OpenCV GrabCut (box-initialised) for
+everything else and wherever the selfie model finds nobody."""
+from __future__ import annotations
+
+import importlib.util
+from typing import Optional
+
+import numpy as np
+
+from riveg_agent.images import PostImage
+from riveg_agent.roles import Box, Segmenter
+from riveg_agent.schema import ModelRef
+
+from ._vision import MEDIAPIPE_LICENSE, selfie_mask
+
+
+def grabcut(image: PostImage, box: Box, iterations: int) -> np.ndarray:
+    """GrabCut on the working-size image, the mask scaled back to full size."""
+    import cv2
+
+    work = np.ascontiguousarray(image.work_array()[:, :, ::-1])  # RGB -> BGR
+    h, w = work.shape[:2]
+    x1, y1, x2, y2 = (v / image.scale for v in box)
+    rect = (int(max(0, x1)), int(max(0, y1)), max(1, int(min(w, x2) - max(0, x1))),
+            max(1, int(min(h, y2) - max(0, y1))))
+    mask = np.zeros((h, w), np.uint8)
+    if rect[2] < 3 or rect[3] < 3 or (rect[2] >= w - 1 and rect[3] >= h - 1):
+        # A box as large as the image leaves GrabCut no background to learn from.
+        mask[rect[1]:rect[1] + rect[3], rect[0]:rect[0] + rect[2]] = 1
+    else:
+        cv2.setRNGSeed(0)  # deterministic GMM initialisation
+        bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+        cv2.grabCut(work, mask, rect, bgd, fgd, iterations, cv2.GC_INIT_WITH_RECT)
+        mask = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
+    if image.scale != 1.0:
+        mask = cv2.resize(mask, (image.width, image.height), interpolation=cv2.INTER_NEAREST)
+    return mask.astype(bool)
+
+
+class GrabCutSegmenter(Segmenter):
+    def __init__(self, iterations: int, selfie_for_people: bool):
+        self.iterations, self.selfie_for_people = iterations, selfie_for_people
+
+    def models(self) -> list[ModelRef]:
+        if not self.selfie_for_people:
+            return []
+        return [ModelRef(name="mediapipe/selfie-segmentation", license=MEDIAPIPE_LICENSE)]
+
+    def segment(self, image, boxes, labels) -> list[Optional[np.ndarray]]:
+        masks = []
+        for box, label in zip(boxes, labels):
+            if box is None:
+                masks.append(None)
+                continue
+            mask = None
+            if self.selfie_for_people and label == "person":
+                mask = selfie_mask(image, box)
+                if mask is not None and mask.sum() < 16:
+                    mask = None
+            masks.append(mask if mask is not None else grabcut(image, box, self.iterations))
+        return masks
+
+
+def _check() -> Optional[str]:
+    if importlib.util.find_spec("cv2") is None:
+        return "opencv-python-headless is not installed"
+    return None
+
+
+def factory(iterations: int = 3, selfie_for_people: bool = True) -> GrabCutSegmenter:
+    return GrabCutSegmenter(iterations, selfie_for_people)
+
+
+def register(registry) -> None:
+    registry.add("segmenter", "riveg.grabcut_segmenter.v1", factory,
+                 description="GrabCut in the box; mediapipe selfie segmentation in person boxes",
+                 check=_check)

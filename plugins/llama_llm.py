@@ -1,0 +1,145 @@
+"""Knowledge generation (PLIM) and entity expansion with a local GGUF model
+through llama-cpp-python."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from riveg_agent.llm import get_llm
+from riveg_agent.models import DEFAULT_LLM, LLMS, resolve_gguf
+from riveg_agent.prompts import clean, load_prompt
+from riveg_agent.roles import (Caption, EntitySpan, Exemplar, Expander, Expression, Knowledge,
+                               KnowledgeGenerator, Post)
+from riveg_agent.schema import ModelRef
+
+MAX_KNOWLEDGE_CHARS = 1500
+MAX_EXPANSION_CHARS = 120
+TYPE_NOUNS = {"PER": "a person", "LOC": "a place", "ORG": "an organization", "MISC": "a named thing"}
+NO_IMAGE = "no image"
+
+
+def _model_check(model: str):
+    def check() -> Optional[str]:
+        try:
+            import llama_cpp  # noqa: F401
+        except ImportError:
+            return "llama-cpp-python is not installed"
+        try:
+            resolve_gguf(model)
+        except Exception as exc:
+            return str(exc)
+        return None
+    return check
+
+
+class _LlamaPlugin:
+    def __init__(self, model: str, n_ctx: int, n_threads: int):
+        self.model, self.n_ctx, self.n_threads = model, n_ctx, n_threads
+        self._llm = None
+
+    @property
+    def llm(self):
+        if self._llm is None:
+            self._llm = get_llm(self.model, self.n_ctx, self.n_threads or None)
+        return self._llm
+
+    def models(self) -> list[ModelRef]:
+        if self.model in LLMS:
+            return [LLMS[self.model].ref()]
+        path, name = resolve_gguf(self.model)
+        from riveg_agent.models import file_sha256
+        return [ModelRef(name=name, path=str(path), sha256=file_sha256(path))]
+
+
+def normalise_knowledge(raw: str) -> str:
+    """Bring model output to `Named entities: ... Reasoning: ...`, bounded."""
+    text = clean(raw, MAX_KNOWLEDGE_CHARS * 2)
+    text = re.sub(r"^(answer\s*:\s*)", "", text, flags=re.I)
+    if not text.lower().startswith("named entities"):
+        text = "Named entities: " + text
+    return text[:MAX_KNOWLEDGE_CHARS].rstrip()
+
+
+def normalise_expansion(raw: str, entity: EntitySpan) -> str:
+    text = clean(raw.split("\n", 1)[0], MAX_EXPANSION_CHARS * 2)
+    text = re.sub(r"^(answer\s*:\s*)", "", text, flags=re.I).strip(" \"'`.;:-–")
+    # A model that restates the name ("X is a ...") keeps only the description.
+    m = re.match(rf"^(the\s+)?{re.escape(entity.text)}\s+(is|are|was|refers to)\s+", text, flags=re.I)
+    if m:
+        text = text[m.end():]
+    text = text[:MAX_EXPANSION_CHARS].strip()
+    # An empty answer falls back to the plain type, so the expression stays well formed.
+    return text or TYPE_NOUNS.get(entity.type, "a named entity")
+
+
+class LlamaKnowledge(_LlamaPlugin, KnowledgeGenerator):
+    def __init__(self, model: str, n_ctx: int, n_threads: int, max_tokens: int):
+        super().__init__(model, n_ctx, n_threads)
+        self.template = load_prompt("knowledge")
+        self.max_tokens = max_tokens
+
+    def prompts(self) -> list[str]:
+        return [self.template.ref]
+
+    def render(self, post: Post, caption: Optional[Caption], exemplars: list[Exemplar]) -> str:
+        t = self.template
+        blocks = [t["head"]]
+        for ex in exemplars:
+            blocks.append(t["example"].format(text=clean(ex.text), image=clean(ex.caption),
+                                              answer=clean(ex.annotation)))
+        image = clean(caption.text) if caption else NO_IMAGE
+        blocks.append(t["example"].format(text=clean(post.text), image=image, answer="").rstrip())
+        return self.llm.chat_prompt(t["system"].strip(), t["separator"].join(blocks))
+
+    def generate(self, post, caption, exemplars) -> Knowledge:
+        out = self.llm.complete(self.render(post, caption, exemplars), self.max_tokens,
+                                self.template["stop"])
+        return Knowledge(normalise_knowledge(out.text), self.template.ref)
+
+
+class LlamaExpander(_LlamaPlugin, Expander):
+    def __init__(self, model: str, n_ctx: int, n_threads: int, max_tokens: int):
+        super().__init__(model, n_ctx, n_threads)
+        self.template = load_prompt("expansion")
+        self.max_tokens = max_tokens
+
+    def prompts(self) -> list[str]:
+        return [self.template.ref]
+
+    def render(self, post: Post, caption: Optional[Caption], entity: EntitySpan) -> str:
+        t = self.template
+        shots = [(t["question"].format(**ex), ex["answer"]) for ex in t["examples"]]
+        background = clean(caption.text) if caption else NO_IMAGE
+        question = t["question"].format(background=background, text=clean(post.text),
+                                        entity=clean(entity.text, 100),
+                                        kind=TYPE_NOUNS.get(entity.type, "a named entity"))
+        # The fixed examples come first, so llama.cpp reuses their KV state
+        # from one entity to the next (longest common prefix).
+        return self.llm.chat_prompt(t["system"].strip(), question, shots)
+
+    def expand(self, post, caption, entities) -> list[Expression]:
+        result = []
+        for ent in entities:
+            out = self.llm.complete(self.render(post, caption, ent), self.max_tokens,
+                                    self.template["stop"])
+            result.append(Expression(ent, normalise_expansion(out.text, ent)))
+        return result
+
+
+def knowledge_factory(model: str = DEFAULT_LLM, n_ctx: int = 2048, n_threads: int = 0,
+                      max_tokens: int = 160) -> LlamaKnowledge:
+    return LlamaKnowledge(model, n_ctx, n_threads, max_tokens)
+
+
+def expander_factory(model: str = DEFAULT_LLM, n_ctx: int = 2048, n_threads: int = 0,
+                     max_tokens: int = 24) -> LlamaExpander:
+    return LlamaExpander(model, n_ctx, n_threads, max_tokens)
+
+
+def register(registry) -> None:
+    registry.add("knowledge", "riveg.llama_knowledge.v1", knowledge_factory,
+                 description="PLIM auxiliary knowledge from a local GGUF LLM (llama.cpp)",
+                 check=_model_check(DEFAULT_LLM))
+    registry.add("expander", "riveg.llama_expander.v1", expander_factory,
+                 description="entity expansion `Name (TYPE) – expansion` from a local GGUF LLM",
+                 check=_model_check(DEFAULT_LLM))

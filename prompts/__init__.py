@@ -1,0 +1,1 @@
+"""Prompt templates (YAML), shipped as package data."""

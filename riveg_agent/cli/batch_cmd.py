@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .common import CONFIG_HELP, err_console, errors_to_exit, quiet_native_logs
+
+
+def batch(inp: Path = typer.Argument(..., metavar="IN.jsonl", help='records {"id", "text", "image"}'),
+          out: Path = typer.Argument(..., metavar="OUT.jsonl", help="results appended here"),
+          config: str = typer.Option("default", "--config", help=CONFIG_HELP),
+          retry_errors: bool = typer.Option(False, "--retry-errors", help="rerun ids whose record in OUT is an error")):
+    """Run many posts; resumable (ids already in OUT are skipped), one error record per bad input."""
+    quiet_native_logs()
+    from ..batch import read_input, run_batch
+    from ..pipeline import Pipeline
+
+    if not inp.is_file():
+        err_console.print(f"[bold red]error:[/] input file not found: {inp}")
+        raise typer.Exit(2)
+    with errors_to_exit():
+        pipeline = Pipeline(config)
+        total = sum(1 for _ in read_input(inp))
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err_console) as progress:
+            task = progress.add_task("posts", total=total)
+
+            def tick(rid: str, ok: bool) -> None:
+                progress.advance(task)
+                if not ok:
+                    progress.console.print(f"[yellow]error record[/] for {rid}")
+
+            stats = run_batch(pipeline, inp, out, retry_errors, on_record=tick)
+            progress.update(task, completed=total)
+    err_console.print(f"{stats.results} results, {stats.errors} error records, "
+                      f"{stats.skipped} already in {out}")

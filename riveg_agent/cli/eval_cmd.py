@@ -1,0 +1,111 @@
+"""`riveg eval ...`: a thin CLI over riveg_agent.scoring."""
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Callable, NoReturn, Optional
+
+import typer
+
+from riveg_agent.scoring import ScoringError, evaluate, parse_sweep, plot_sweep, read_gold, \
+    read_predictions, to_markdown
+from riveg_agent.scoring.convert import write_pred_lines
+
+app = typer.Typer(help="Score predictions against gold (GMNER, EEG, SMNER, EES, groundability "
+                       "flags) as the RiVEG paper does.", no_args_is_help=True)
+
+
+class PredFormat(str, Enum):
+    riveg_agent = "riveg-agent"
+    riveg = "riveg"
+
+
+class GoldFormat(str, Enum):
+    auto = "auto"
+    conll = "conll"
+    riveg = "riveg"
+    labelme = "labelme"
+
+
+PredOpt = Annotated[Path, typer.Option("--pred", help="predictions file")]
+GoldOpt = Annotated[Path, typer.Option(
+    "--gold", help="gold: CoNLL file (+ XML folder), the paper's gold file, or a labelme folder")]
+FormatOpt = Annotated[PredFormat, typer.Option(
+    "--format", help="predictions: riveg-agent JSONL or the paper's lines")]
+GoldFormatOpt = Annotated[GoldFormat, typer.Option(
+    "--gold-format", help="auto: folder = labelme, '###' lines = paper, else CoNLL")]
+XmlOpt = Annotated[Optional[Path], typer.Option(
+    "--xml-dir", help="VOC XML folder for CoNLL gold (default: <gold>/../../xml)")]
+ConllOpt = Annotated[Optional[Path], typer.Option(
+    "--conll", help="CoNLL file with the entities of labelme mask gold")]
+IouOpt = Annotated[float, typer.Option("--iou", min=0.0, max=1.0, help="IoU threshold")]
+SweepOpt = Annotated[Optional[str], typer.Option(
+    "--sweep", help="START:STOP:STEP thresholds, e.g. 0.5:0.95:0.05")]
+ByTypeOpt = Annotated[bool, typer.Option("--by-type", help="add per-type P/R/F1")]
+MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="print a markdown table")]
+PlotOpt = Annotated[Optional[Path], typer.Option("--plot", help="write the sweep as a PNG")]
+
+
+def _fail(exc: Exception) -> NoReturn:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+def _run(task: str, pred: Path, gold: Path, fmt: PredFormat, gold_format: GoldFormat,
+         xml_dir: Optional[Path], conll: Optional[Path], iou: float, sweep: Optional[str],
+         by_type: bool, markdown: bool, plot: Optional[Path]) -> None:
+    try:
+        thresholds = parse_sweep(sweep) if sweep else None
+        if plot is not None and not thresholds:
+            raise ScoringError("--plot needs --sweep")
+        g = read_gold(gold, gold_format.value, xml_dir, conll)  # type: ignore[arg-type]
+        p = read_predictions(pred, fmt.value)  # type: ignore[arg-type]
+        result = evaluate(task, g, p, iou, thresholds, by_type)
+        if plot is not None:
+            plot_sweep(result["sweep"], plot, f"{task.upper()}: scores by IoU threshold")
+    except ScoringError as exc:
+        _fail(exc)
+    typer.echo(to_markdown(result) if markdown else json.dumps(result, indent=2))
+
+
+def _region_command(task: str, doc: str) -> Callable[..., None]:
+    def command(pred: PredOpt, gold: GoldOpt, fmt: FormatOpt = PredFormat.riveg_agent,
+                gold_format: GoldFormatOpt = GoldFormat.auto, xml_dir: XmlOpt = None,
+                conll: ConllOpt = None, iou: IouOpt = 0.5, sweep: SweepOpt = None,
+                by_type: ByTypeOpt = False, markdown: MarkdownOpt = False,
+                plot: PlotOpt = None) -> None:
+        _run(task, pred, gold, fmt, gold_format, xml_dir, conll, iou, sweep, by_type,
+             markdown, plot)
+
+    command.__doc__ = doc
+    return command
+
+
+app.command("gmner")(_region_command(
+    "gmner", "Entity + type + box (IoU >= threshold, or both None)."))
+app.command("eeg")(_region_command("eeg", "Entity + box, type ignored."))
+app.command("smner")(_region_command(
+    "smner", "Entity + type + mask (mask IoU); needs labelme gold and JSONL masks."))
+app.command("ees")(_region_command("ees", "Entity + mask, type ignored."))
+
+
+@app.command("flag")
+def flag(pred: PredOpt, gold: GoldOpt, fmt: FormatOpt = PredFormat.riveg_agent,
+         gold_format: GoldFormatOpt = GoldFormat.auto, xml_dir: XmlOpt = None,
+         conll: ConllOpt = None, by_type: ByTypeOpt = False,
+         markdown: MarkdownOpt = False) -> None:
+    """Entity + type + groundability, regions ignored (box-agnostic)."""
+    _run("flag", pred, gold, fmt, gold_format, xml_dir, conll, 0.5, None, by_type, markdown, None)
+
+
+@app.command("gold-to-pred")
+def gold_to_pred(gold: GoldOpt, out: Annotated[Path, typer.Option("--out", help="output file")],
+                 gold_format: GoldFormatOpt = GoldFormat.auto,
+                 xml_dir: XmlOpt = None) -> None:
+    """Write gold as the paper's prediction lines (a perfect system)."""
+    try:
+        n = write_pred_lines(read_gold(gold, gold_format.value, xml_dir), out)  # type: ignore[arg-type]
+    except ScoringError as exc:
+        _fail(exc)
+    typer.echo(json.dumps({"out": str(out), "lines": n}))

