@@ -6,7 +6,9 @@ the captioner, the entailment and the grounder. All boxes are in original
 image pixels."""
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
 import threading
 from collections import OrderedDict
 from typing import Optional
@@ -33,13 +35,33 @@ def mediapipe_check() -> Optional[str]:
     return None
 
 
+@contextlib.contextmanager
+def _quiet_fd2():
+    """TFLite/absl print start-up chatter straight to file descriptor 2;
+    hide it while a model is created (errors still raise as exceptions)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _face_model(min_score: float):
     key = ("face", min_score)
     if key not in _models:
         from mediapipe.python.solutions import face_detection
         # model_selection=1: the full-range model, for faces up to ~5 m away.
-        _models[key] = face_detection.FaceDetection(model_selection=1,
-                                                    min_detection_confidence=min_score)
+        with _quiet_fd2():
+            model = face_detection.FaceDetection(model_selection=1, min_detection_confidence=min_score)
+            model.process(np.zeros((64, 64, 3), np.uint8))  # first call logs too
+        _models[key] = model
     return _models[key]
 
 
@@ -85,7 +107,10 @@ def selfie_mask(image: PostImage, box) -> Optional[np.ndarray]:
     """mediapipe selfie segmentation of the crop inside a person box."""
     if "selfie" not in _models:
         from mediapipe.python.solutions import selfie_segmentation
-        _models["selfie"] = selfie_segmentation.SelfieSegmentation(model_selection=0)
+        with _quiet_fd2():
+            model = selfie_segmentation.SelfieSegmentation(model_selection=0)
+            model.process(np.zeros((64, 64, 3), np.uint8))
+        _models["selfie"] = model
     x1, y1, x2, y2 = (int(round(v)) for v in box)
     if x2 - x1 < 4 or y2 - y1 < 4:
         return None

@@ -31,6 +31,8 @@ def encoder():
     if "minilm" not in _encoders:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()
         _encoders["minilm"] = SentenceTransformer(str(minilm_path()), device="cpu")
     return _encoders["minilm"]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import RivegError
+from .scoring.conll import read_conll
 
 DATASET_FILES = {  # dataset -> (exemplar file, train file, caption file)
     "twitter2017": ("twitter2017/exemplars/2017train.txt", "twitter2017/train.txt", "captions/BLIP2_17.txt"),
@@ -30,24 +31,6 @@ class ExemplarRecord:
     annotation: str
 
 
-def read_conll_texts(path: Path) -> dict[str, str]:
-    """IMGID CoNLL file -> {id: space-joined tokens}."""
-    texts, current, tokens = {}, None, []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.rstrip("\r")
-        if line.startswith("IMGID:"):
-            current, tokens = line[6:].strip(), []
-        elif not line.strip():
-            if current is not None:
-                texts[current] = " ".join(tokens)
-            current = None
-        elif current is not None:
-            tokens.append(line.split("\t")[0])
-    if current is not None:
-        texts[current] = " ".join(tokens)
-    return texts
-
-
 def read_captions(path: Path) -> dict[str, str]:
     caps = {}
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -59,7 +42,8 @@ def read_captions(path: Path) -> dict[str, str]:
 
 def read_exemplars(data_dir: Path, dataset: str) -> list[ExemplarRecord]:
     ex_file, train_file, cap_file = (data_dir / p for p in DATASET_FILES[dataset])
-    texts, caps = read_conll_texts(train_file), read_captions(cap_file)
+    texts = {t.image: " ".join(t.tokens) for t in read_conll(train_file)}
+    caps = read_captions(cap_file)
     lines = [l.strip() for l in ex_file.read_text(encoding="utf-8").splitlines() if l.strip()]
     if len(lines) % 2:
         raise RivegError(f"{ex_file}: expected alternating id and annotation lines")

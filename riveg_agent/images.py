@@ -72,7 +72,8 @@ def image_from_bytes(data: bytes, path: Optional[str], record_id: Optional[str])
     except InputError:
         raise
     except Image.DecompressionBombError as exc:
-        raise InputError(record_id, f"image refused as a decompression bomb: {name}: {exc}",
+        # PIL refuses far-too-large images at open, before we can read the size.
+        raise InputError(record_id, f"image too large (limit {MAX_PIXELS / 1e6:.0f} MP): {name}: {exc}",
                          "image_too_large") from None
     except UnidentifiedImageError:
         raise InputError(record_id, f"not an image PIL can read: {name}", "image_invalid") from None

@@ -11,11 +11,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # torch + torchvision: the pair segment-anything needs; pip takes both from
 # this machine's disk (see README "Set-up").
-$PIP install -q "torch==2.14.1" "torchvision==0.29.1"
+$PIP install -q -c constraints.txt "torch==2.14.1" "torchvision==0.29.1"
 
 # mediapipe 0.10.21 is the last release that bundles its models; it pins
 # numpy<2 and pulls jax, neither of which it needs at run time here.
-$PIP install -q --no-deps "mediapipe==0.10.21"
+$PIP install -q --no-deps -c constraints.txt "mediapipe==0.10.21"
 
 # llama-cpp-python compiles from source (~4 min on 2 cores). Native build;
 # the AMX crash is avoided at load time (riveg_agent/llm.py).

@@ -109,3 +109,35 @@ def gold_to_pred(gold: GoldOpt, out: Annotated[Path, typer.Option("--out", help=
     except ScoringError as exc:
         _fail(exc)
     typer.echo(json.dumps({"out": str(out), "lines": n}))
+
+
+class MnerDataset(str, Enum):
+    twitter2015 = "twitter2015"
+    twitter2017 = "twitter2017"
+    twitter_gmner = "twitter-gmner"
+
+
+class MnerKnowledge(str, Enum):
+    none = "none"
+    dataset = "dataset"
+    local = "local"
+
+
+@app.command("mner")
+def mner(model: Annotated[str, typer.Option("--model", help="shipped model name or model folder")] = "plim-minilm-t17",
+         dataset: Annotated[MnerDataset, typer.Option("--dataset")] = MnerDataset.twitter2017,
+         split: Annotated[str, typer.Option("--split", help="train, dev or test")] = "test",
+         data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with the datasets")] = Path("../shared/data"),
+         knowledge: Annotated[MnerKnowledge, typer.Option(
+             "--knowledge", help="none: post only; dataset: the dataset's LLM knowledge; "
+                                 "local: the local knowledge cache")] = MnerKnowledge.dataset,
+         threads: Annotated[int, typer.Option("--threads", min=1)] = 2) -> None:
+    """Span-level micro and per-type P/R/F1 (conlleval chunking) of an NER model."""
+    from riveg_agent.errors import RivegError
+    from riveg_agent.ner.evaluate import evaluate_mner
+    try:
+        result = evaluate_mner(model, dataset.value, split, data_dir, knowledge.value,
+                               threads=threads)
+    except (RivegError, OSError) as exc:
+        _fail(exc)
+    typer.echo(json.dumps(result, indent=2))

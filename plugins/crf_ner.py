@@ -1,0 +1,108 @@
+"""PLIM recognizer: the trained encoder + shape features + CRF tagger over
+[post; knowledge] (riveg_agent.ner). The raw post is cut into tweet-like
+tokens (the Twitter-2017 style: `@`, `#`, apostrophes and hyphens apart from
+the words, URLs whole), tagged, and each entity's tokens are mapped back to character
+offsets, so that text == post.text[start:end]. Without knowledge (or with
+use_knowledge false) it tags the post alone; it was trained with knowledge
+dropout for that case. Registering imports no torch; the model loads on first
+use."""
+from __future__ import annotations
+
+import importlib.util
+import re
+from typing import Optional
+
+from riveg_agent.roles import EntitySpan, Knowledge, Post, Recognizer
+from riveg_agent.schema import ModelRef
+
+DEFAULT_MODEL = "plim-minilm-t17"
+LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on "
+           "Twitter-2017 MNER research data, see weights/README.md)")
+
+_TOKEN = re.compile(
+    r"https?://\S+|www\.\S+"  # URLs whole
+    r"|\d+(?:[.,:]\d+)+"  # numbers such as 2.00 or 10:30
+    r"|\w+"  # words; apostrophes and hyphens split off, as in Twitter-2017
+    r"|[^\w\s]",  # any other symbol on its own (@ and # included)
+    re.UNICODE)
+
+_cache: dict[str, tuple] = {}
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Tweet-like tokens of a raw text with their (start, end) offsets."""
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _check(model: str = DEFAULT_MODEL) -> Optional[str]:
+    for pkg in ("transformers", "torchcrf", "safetensors"):
+        if importlib.util.find_spec(pkg) is None:
+            return f"package {pkg} is not installed"
+    from riveg_agent.errors import ModelError
+    from riveg_agent.ner.io import resolve_model
+    try:
+        resolve_model(model)
+    except ModelError as exc:
+        return str(exc)
+    return None
+
+
+class CrfRecognizer(Recognizer):
+    def __init__(self, model: str = DEFAULT_MODEL, use_knowledge: bool = True,
+                 threads: Optional[int] = None):
+        self.model_name = model
+        self.use_knowledge = use_knowledge
+        self.threads = threads
+
+    def _load(self):
+        if self.model_name not in _cache:
+            from riveg_agent.ner.io import load
+            _cache[self.model_name] = load(self.model_name)
+        if self.threads:
+            import torch
+            torch.set_num_threads(self.threads)
+        return _cache[self.model_name]
+
+    def models(self) -> list[ModelRef]:
+        from riveg_agent.ner.io import WEIGHTS, resolve_model
+        from riveg_agent.ner.readers import file_sha256
+        folder = resolve_model(self.model_name)
+        path = folder / WEIGHTS
+        return [ModelRef(name=f"riveg/{folder.name}", path=str(path),
+                         sha256=file_sha256(path), license=LICENSE)]
+
+    def recognize(self, post: Post, knowledge: Optional[Knowledge]) -> list[EntitySpan]:
+        return self.recognize_many([post], [knowledge])[0]
+
+    def recognize_many(self, posts: list[Post],
+                       knowledge: list[Optional[Knowledge]]) -> list[list[EntitySpan]]:
+        """Batched form of recognize (same output, faster per post)."""
+        from riveg_agent.ner.predict import predict_tags
+        from riveg_agent.scoring.spans import bio_to_spans
+        model, tokenizer = self._load()
+        toks = [tokenize(p.text) for p in posts]
+        items = []
+        for t, k in zip(toks, knowledge):
+            know = k.text.split() if (self.use_knowledge and k is not None and k.text.strip()) else None
+            items.append(([w for w, _, _ in t], know))
+        tags = predict_tags(model, tokenizer, items)
+        out = []
+        for post, t, tg in zip(posts, toks, tags):
+            spans = []
+            for s, e, typ in bio_to_spans(tg):
+                start, end = t[s][1], t[e - 1][2]
+                spans.append(EntitySpan(post.text[start:end], typ, start, end))
+            out.append(spans)
+        return out
+
+
+def factory(model: str = DEFAULT_MODEL, use_knowledge: bool = True,
+            threads: Optional[int] = None) -> CrfRecognizer:
+    return CrfRecognizer(model, use_knowledge, threads)
+
+
+def register(registry) -> None:
+    registry.add("recognizer", "riveg.plim_crf_ner.v1", factory,
+                 description="PLIM NER: MiniLM encoder + casing features + CRF over "
+                             "[post; knowledge], trained on Twitter-2017 (default)",
+                 check=_check)

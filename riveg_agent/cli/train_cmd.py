@@ -1,0 +1,31 @@
+"""`riveg train ...`: thin CLI over riveg_agent.ner.train."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from riveg_agent.errors import RivegError
+
+app = typer.Typer(help="Train models (the PLIM NER recognizer).", no_args_is_help=True)
+
+
+@app.command("ner")
+def ner(config: Annotated[Path, typer.Option("--config", help="training YAML (see riveg_agent/configs/ner/)")],
+        data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with twitter2015/, twitter2017/, twitter-gmner/")],
+        resume: Annotated[bool, typer.Option("--resume", help="continue from out_dir/checkpoint")] = False,
+        out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="override the config's out_dir")] = None,
+        progress: Annotated[bool, typer.Option("--progress/--no-progress", help="rich progress bar")] = True) -> None:
+    """Train the encoder + CRF tagger; the best dev model lands in out_dir."""
+    from riveg_agent.ner.train import TrainConfig, train
+    try:
+        cfg = TrainConfig.from_yaml(config)
+        if out_dir is not None:
+            cfg.out_dir = str(out_dir)
+        summary = train(cfg, data_dir, resume=resume, progress=progress)
+    except (RivegError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(json.dumps(summary, indent=2))

@@ -1,0 +1,83 @@
+"""Save / load a tagger as a folder: `model.safetensors` (weights, fp16 by
+default), `ner_config.json` (NerConfig with the encoder's config) and the
+tokenizer files, all in one flat folder. No pickle. Shipped models live in the package `riveg_weights`
+(top-level folder weights/)."""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+
+from riveg_agent.errors import ModelError
+
+from .encoders import encoder_config_dict, load_encoder, load_tokenizer
+from .model import NerConfig, PlimTagger
+
+WEIGHTS = "model.safetensors"
+CONFIG = "ner_config.json"
+DEFAULT_MODEL = "plim-minilm-t17"
+
+
+def build(config: NerConfig, tokenizer_from: Optional[str] = None):
+    """A tagger with the pretrained encoder of `config.encoder` (or one built
+    from `config.encoder_config` when given) and its tokenizer."""
+    encoder = load_encoder(config.encoder, config.encoder_config)
+    tokenizer = load_tokenizer(tokenizer_from or config.encoder)
+    config.encoder_config = encoder_config_dict(encoder)
+    return PlimTagger(config, encoder), tokenizer
+
+
+def save(model: PlimTagger, tokenizer, folder: Path, fp16: bool = True,
+         extra: Optional[dict[str, Any]] = None) -> None:
+    from safetensors.torch import save_file
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.half() if fp16 and v.is_floating_point() else v).contiguous()
+             for k, v in model.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS), metadata={"format": "pt"})
+    data = {"ner_config": model.config.to_dict(), "dtype": "float16" if fp16 else "float32"}
+    data.update(extra or {})
+    (folder / CONFIG).write_text(json.dumps(data, indent=2), encoding="utf-8")
+    tokenizer.save_pretrained(str(folder))
+
+
+def shipped_folder(name: str) -> Path:
+    return Path(str(resources.files("riveg_weights") / name))
+
+
+def resolve_model(name_or_path: str) -> Path:
+    """A shipped model name (riveg_weights/<name>) or a folder."""
+    p = Path(name_or_path).expanduser()
+    if (p / CONFIG).is_file():
+        return p
+    try:
+        shipped = shipped_folder(name_or_path)
+    except ModuleNotFoundError:
+        shipped = None
+    if shipped is not None and (shipped / CONFIG).is_file():
+        return shipped
+    raise ModelError(f"NER model '{name_or_path}' is neither a shipped model nor a folder with "
+                     f"{CONFIG} and {WEIGHTS}")
+
+
+def load(name_or_path: str) -> tuple[PlimTagger, Any]:
+    """(tagger in eval mode, float32, tokenizer) from a model folder."""
+    from safetensors.torch import load_file
+    folder = resolve_model(name_or_path)
+    data = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
+    config = NerConfig.from_dict(data["ner_config"])
+    if config.encoder_config is None:
+        raise ModelError(f"{folder / CONFIG}: ner_config.encoder_config is missing")
+    encoder = load_encoder(config.encoder, config.encoder_config)
+    model = PlimTagger(config, encoder)
+    state = {k: v.float() if v.is_floating_point() else v
+             for k, v in load_file(str(folder / WEIGHTS)).items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith("position_ids")]
+    if missing or unexpected:
+        raise ModelError(f"{folder / WEIGHTS}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    model.eval()
+    model.trained_on = data.get("dataset")  # for the leakage guard of evaluation
+    return model, load_tokenizer(str(folder))

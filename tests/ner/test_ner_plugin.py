@@ -1,0 +1,69 @@
+import pytest
+
+from riveg_agent.registry import Registry
+from riveg_agent.roles import Knowledge, Post, Recognizer
+from riveg_plugins import crf_ner
+
+
+def test_tokenize_offsets_cover_the_text():
+    text = "RT @john_d: #NBA Kawhi Leonard’s U.S. trip 2.00 https://t.co/x  ok"
+    toks = crf_ner.tokenize(text)
+    assert all(text[s:e] == w for w, s, e in toks)
+    words = [w for w, _, _ in toks]
+    assert words[:6] == ["RT", "@", "john_d", ":", "#", "NBA"]
+    assert "https://t.co/x" in words and "2.00" in words and "’" in words
+
+
+@pytest.fixture
+def saved_tiny(tiny_model, tmp_path):
+    from riveg_agent.ner import io
+    model, tok = tiny_model
+    io.save(model, tok, tmp_path / "tiny", extra={"dataset": "twitter2017"})
+    return str(tmp_path / "tiny")
+
+
+def test_plugin_maps_entity_tokens_to_character_offsets(saved_tiny, monkeypatch):
+    """With a stand-in tagger (capitalised words are PER, runs merge), the
+    spans must be exact slices of the raw text, across odd spacing."""
+    import riveg_agent.ner.predict as predict
+
+    def fake(model, tok, items, batch_size=32, subwords=None):
+        out = []
+        for words, _ in items:
+            tags, prev = [], False
+            for w in words:
+                cap = w[:1].isupper()
+                tags.append(("I-PER" if prev else "B-PER") if cap else "O")
+                prev = cap
+            out.append(tags)
+        return out
+
+    monkeypatch.setattr(predict, "predict_tags", fake)
+    rec = crf_ner.factory(model=saved_tiny)
+    text = "astronaut  Eileen   Collins visits #Houston, ok"
+    spans = rec.recognize(Post("p", text), Knowledge("Eileen Collins (person)", "k"))
+    assert [(s.text, s.start, s.end) for s in spans] == [
+        ("Eileen   Collins", 11, 27), ("Houston", 36, 43)]
+    assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def test_plugin_real_tagger_spans_are_slices(saved_tiny):
+    rec = crf_ner.factory(model=saved_tiny, use_knowledge=False)
+    assert isinstance(rec, Recognizer)
+    text = "Kawhi Leonard wins in Toronto with the #NBA"
+    for know in (None, Knowledge("Kawhi Leonard (person)", "k")):
+        for s in rec.recognize(Post("p", text), know):
+            assert text[s.start:s.end] == s.text and s.type in ("PER", "LOC", "ORG", "MISC")
+    ref = rec.models()[0]
+    assert ref.name == "riveg/tiny" and len(ref.sha256) == 64
+
+
+def test_registered_under_its_versioned_name():
+    spec = Registry().get("recognizer", "riveg.plim_crf_ner.v1")
+    assert spec.module == "riveg_plugins.crf_ner"
+    assert set(spec.parameters()) >= {"model", "use_knowledge"}
+
+
+def test_check_names_a_missing_model():
+    reason = crf_ner._check("no-such-model")
+    assert reason and "no-such-model" in reason

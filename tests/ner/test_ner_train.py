@@ -1,0 +1,71 @@
+import json
+
+import pytest
+
+from riveg_agent.errors import ConfigError
+from riveg_agent.ner.train import TrainConfig, train
+
+from conftest import DATA
+
+
+def _cfg(tiny_tokenizer_dir, tiny_config, out, **kw):
+    base = dict(dataset="twitter2017", encoder=str(tiny_tokenizer_dir),
+                encoder_config=dict(tiny_config), out_dir=str(out), max_length=64,
+                batch_size=2, epochs=2, lr=1e-3, head_lr=1e-2, checkpoint_every=1,
+                log_every=1, patience=5, threads=1)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_train_saves_best_model_log_and_hashes(tiny_tokenizer_dir, tiny_config, tmp_path):
+    summary = train(_cfg(tiny_tokenizer_dir, tiny_config, tmp_path / "run"), DATA, progress=False)
+    run = tmp_path / "run"
+    assert len(summary["history"]) == 2 and summary["best_epoch"] in (1, 2)
+    meta = json.loads((run / "ner_config.json").read_text())
+    assert meta["dataset"] == "twitter2017"
+    assert set(meta["data_sha256"]) == {"twitter2017/train.txt", "twitter2017/knowledge/train.txt",
+                                        "twitter2017/valid.txt", "twitter2017/knowledge/valid.txt"}
+    assert "dev F1" in (run / "train.log").read_text()
+    assert (run / "model.safetensors").is_file()
+    # a second run into the same folder must ask for --resume
+    with pytest.raises(ConfigError, match="resume"):
+        train(_cfg(tiny_tokenizer_dir, tiny_config, run), DATA, progress=False)
+
+
+def test_resume_continues_from_the_checkpoint(tiny_tokenizer_dir, tiny_config, tmp_path):
+    out = tmp_path / "run"
+    train(_cfg(tiny_tokenizer_dir, tiny_config, out, epochs=1), DATA, progress=False)
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert state["epoch"] == 1 and state["global_step"] == 2
+    summary = train(_cfg(tiny_tokenizer_dir, tiny_config, out, epochs=2), DATA, resume=True,
+                    progress=False)
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert state["global_step"] == 4 and [h["epoch"] for h in summary["history"]] == [1, 2]
+    assert "resumed at epoch 2" in (out / "train.log").read_text()
+
+
+def test_unknown_option_is_named():
+    with pytest.raises(ConfigError, match="learning_rate"):
+        TrainConfig.from_dict({"learning_rate": 1})
+
+
+def test_paper_scale_config_builds_the_same_model_class(tiny_tokenizer_dir, tmp_path):
+    """The XLM-R-large path: same class, selected by config; an XLM-R-shaped
+    tiny encoder (type_vocab_size 1, so no segment ids) stands in."""
+    import torch
+
+    from riveg_agent.ner import io
+    from riveg_agent.ner.model import NerConfig, PlimTagger
+    from riveg_agent.ner.predict import predict_tags
+    cfg = TrainConfig.from_yaml(
+        __import__("pathlib").Path(io.__file__).parents[1] / "configs/ner/xlmr-large-paper.yaml")
+    assert cfg.encoder == "xlm-roberta-large" and cfg.batch_size == 4 and cfg.lr == 7e-6
+    assert cfg.epochs == 25
+    xlmr = {"model_type": "xlm-roberta", "vocab_size": 200, "hidden_size": 32,
+            "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
+            "max_position_embeddings": 300, "type_vocab_size": 1, "pad_token_id": 0}
+    model, tok = io.build(NerConfig(encoder=str(tiny_tokenizer_dir), encoder_config=xlmr))
+    assert isinstance(model, PlimTagger) and not model.use_segments
+    assert model.encoder.config.model_type == "xlm-roberta"
+    tags = predict_tags(model, tok, [(["Kawhi", "wins"], ["person"])])
+    assert len(tags[0]) == 2

@@ -1,0 +1,39 @@
+"""`pip install .` (not editable) ships the configs, prompts, indexes and demo
+assets inside the installed packages."""
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+CHECK = r"""
+import sys
+# Hide the editable install of the checkout, so only the built copy is seen.
+sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+sys.path = [p for p in sys.path if p.rstrip("/") != sys.argv[2]]
+import riveg_agent, riveg_plugins, riveg_prompts, riveg_indexes
+target = sys.argv[1]
+for mod in (riveg_agent, riveg_plugins, riveg_prompts, riveg_indexes):
+    assert mod.__file__.startswith(target), (mod.__name__, mod.__file__)
+from riveg_agent.config import load_config
+from riveg_agent.prompts import load_prompt
+from riveg_agent.exemplars import load_index
+from riveg_agent.cli.demo_cmd import demo_post
+assert len(load_config("default").roles) == 8
+assert load_prompt("knowledge").ref == "riveg.plim_knowledge.v1"
+vectors, records, meta = load_index("twitter2017-minilm")
+assert vectors.shape == (202, 384) and meta["count"] == 202
+from pathlib import Path
+assert Path(demo_post()["image"]).is_file()
+print("ok")
+"""
+
+
+def test_non_editable_install_finds_its_data(tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "--target", str(target), str(ROOT)], check=True, capture_output=True, timeout=600)
+    proc = subprocess.run([sys.executable, "-c", CHECK, str(target), str(ROOT)], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=300,
+                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

@@ -1,0 +1,80 @@
+import pytest
+
+from riveg_agent.errors import RegistryError
+from riveg_agent.registry import ROLES, Registry
+
+# The built-in catalogue is pinned: adding or renaming a plugin is a
+# deliberate change to this list.
+BUILTIN = {
+    "captioner": {"riveg.scene_captioner.v1"},
+    "exemplars": {"riveg.minilm_exemplars.v1"},
+    "knowledge": {"riveg.llama_knowledge.v1"},
+    "recognizer": {"riveg.spacy_ner.v1", "riveg.plim_crf_ner.v1"},
+    "expander": {"riveg.llama_expander.v1"},
+    "entailment": {"riveg.detector_entailment.v1"},
+    "grounder": {"riveg.detector_grounder.v1"},
+    "segmenter": {"riveg.grabcut_segmenter.v1", "riveg.sam_segmenter.v1"},
+}
+
+
+def test_builtin_plugins_come_through_entry_points():
+    reg = Registry()
+    for role in ROLES:
+        assert BUILTIN[role] <= set(reg.names(role)), role
+    spec = reg.get("recognizer", "riveg.spacy_ner.v1")
+    assert spec.distribution == "riveg-agent"
+    assert spec.module == "riveg_plugins.spacy_ner"
+    assert reg.load_errors == []
+
+
+def test_every_role_has_a_usable_plugin():
+    reg = Registry()
+    for role in ROLES:
+        usable = [s.name for s in reg.all() if s.role == role and s.availability() is None]
+        assert usable, f"no usable plugin for {role}"
+
+
+def test_sam_without_checkpoint_is_unavailable_not_a_crash():
+    reason = Registry().get("segmenter", "riveg.sam_segmenter.v1").availability()
+    assert reason and "checkpoint" in reason
+
+
+def factory_a():
+    return "a"
+
+
+def factory_b():
+    return "b"
+
+
+def test_duplicate_name_is_an_error_unless_same_object():
+    reg = Registry(autoload=False)
+    reg.add("captioner", "x.v1", factory_a)
+    reg.add("captioner", "x.v1", factory_a)  # same object again: fine
+    with pytest.raises(RegistryError, match="two plugins register 'x.v1'"):
+        reg.add("captioner", "x.v1", factory_b)
+
+
+def test_unknown_role_and_name_list_the_choices():
+    reg = Registry(autoload=False)
+    with pytest.raises(RegistryError, match="unknown role 'painter'"):
+        reg.add("painter", "p.v1", factory_a)
+    reg.add("grounder", "g.v1", factory_a)
+    with pytest.raises(RegistryError, match="Available: g.v1"):
+        reg.get("grounder", "nope.v1")
+
+
+def test_module_without_register_is_rejected():
+    reg = Registry(autoload=False)
+    with pytest.raises(RegistryError, match="no register"):
+        reg.register_module("riveg_agent.errors")
+
+
+def test_check_that_raises_reports_instead_of_crashing():
+    reg = Registry(autoload=False)
+
+    def broken():
+        raise RuntimeError("boom")
+
+    reg.add("segmenter", "s.v1", factory_a, check=broken)
+    assert reg.get("segmenter", "s.v1").availability() == "check failed: boom"
