@@ -18,8 +18,11 @@ import numpy as np
 from riveg_agent.images import PostImage
 from riveg_agent.masks import clip_box
 from riveg_agent.roles import Detection
+from riveg_agent.schema import ModelRef
 
 MEDIAPIPE_LICENSE = "Apache-2.0 (mediapipe 0.10.21 bundled models)"
+BLAZEFACE = ModelRef(name="mediapipe/blazeface-full-range", license=MEDIAPIPE_LICENSE)
+SELFIE = ModelRef(name="mediapipe/selfie-segmentation", license=MEDIAPIPE_LICENSE)
 _lock = threading.Lock()
 _cache: "OrderedDict[tuple, list[Detection]]" = OrderedDict()
 _models: dict = {}

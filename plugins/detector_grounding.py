@@ -14,7 +14,7 @@ from typing import Optional
 from riveg_agent.roles import Box, EntailmentDecision, Entailment, Expression, Grounder, Post
 from riveg_agent.schema import ModelRef
 
-from ._vision import MEDIAPIPE_LICENSE, detect, mediapipe_check
+from ._vision import BLAZEFACE, detect, mediapipe_check
 
 GROUP_WORDS = re.compile(r"\b(band|group|team|crew|crowd|choir|duo|trio|squad|club|family|couple)\b", re.I)
 
@@ -33,7 +33,7 @@ class DetectorEntailment(Entailment):
         self.threshold = threshold
 
     def models(self) -> list[ModelRef]:
-        return [ModelRef(name="mediapipe/blazeface-full-range", license=MEDIAPIPE_LICENSE)]
+        return [BLAZEFACE]
 
     def entail(self, post: Post, caption, expressions: list[Expression]) -> list[EntailmentDecision]:
         if post.image is None:
@@ -76,7 +76,7 @@ class DetectorGrounder(Grounder):
         self.min_score = min_score
 
     def models(self) -> list[ModelRef]:
-        return [ModelRef(name="mediapipe/blazeface-full-range", license=MEDIAPIPE_LICENSE)]
+        return [BLAZEFACE]
 
     def ground(self, post: Post, expressions, decisions) -> list[Optional[Box]]:
         boxes: list[Optional[Box]] = []

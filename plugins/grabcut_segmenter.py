@@ -12,7 +12,7 @@ from riveg_agent.images import PostImage
 from riveg_agent.roles import Box, Segmenter
 from riveg_agent.schema import ModelRef
 
-from ._vision import MEDIAPIPE_LICENSE, selfie_mask
+from ._vision import SELFIE, selfie_mask
 
 
 def grabcut(image: PostImage, box: Box, iterations: int) -> np.ndarray:
@@ -45,7 +45,7 @@ class GrabCutSegmenter(Segmenter):
     def models(self) -> list[ModelRef]:
         if not self.selfie_for_people:
             return []
-        return [ModelRef(name="mediapipe/selfie-segmentation", license=MEDIAPIPE_LICENSE)]
+        return [SELFIE]
 
     def segment(self, image, boxes, labels) -> list[Optional[np.ndarray]]:
         masks = []

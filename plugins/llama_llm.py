@@ -33,9 +33,16 @@ def _model_check(model: str):
 
 
 class _LlamaPlugin:
-    def __init__(self, model: str, n_ctx: int, n_threads: int):
+    prompt_name = ""  # prompts/<name>.yaml
+
+    def __init__(self, model: str, n_ctx: int, n_threads: int, max_tokens: int):
         self.model, self.n_ctx, self.n_threads = model, n_ctx, n_threads
+        self.max_tokens = max_tokens
+        self.template = load_prompt(self.prompt_name)
         self._llm = None
+
+    def prompts(self) -> list[str]:
+        return [self.template.ref]
 
     @property
     def llm(self):
@@ -73,13 +80,7 @@ def normalise_expansion(raw: str, entity: EntitySpan) -> str:
 
 
 class LlamaKnowledge(_LlamaPlugin, KnowledgeGenerator):
-    def __init__(self, model: str, n_ctx: int, n_threads: int, max_tokens: int):
-        super().__init__(model, n_ctx, n_threads)
-        self.template = load_prompt("knowledge")
-        self.max_tokens = max_tokens
-
-    def prompts(self) -> list[str]:
-        return [self.template.ref]
+    prompt_name = "knowledge"
 
     def render(self, post: Post, caption: Optional[Caption], exemplars: list[Exemplar]) -> str:
         t = self.template
@@ -98,13 +99,7 @@ class LlamaKnowledge(_LlamaPlugin, KnowledgeGenerator):
 
 
 class LlamaExpander(_LlamaPlugin, Expander):
-    def __init__(self, model: str, n_ctx: int, n_threads: int, max_tokens: int):
-        super().__init__(model, n_ctx, n_threads)
-        self.template = load_prompt("expansion")
-        self.max_tokens = max_tokens
-
-    def prompts(self) -> list[str]:
-        return [self.template.ref]
+    prompt_name = "expansion"
 
     def render(self, post: Post, caption: Optional[Caption], entity: EntitySpan) -> str:
         t = self.template

@@ -7,7 +7,7 @@ from riveg_agent.images import PostImage
 from riveg_agent.roles import Caption, Captioner
 from riveg_agent.schema import ModelRef
 
-from ._vision import MEDIAPIPE_LICENSE, detect, mediapipe_check
+from ._vision import BLAZEFACE, detect, mediapipe_check
 
 NUMBERS = ["no", "one", "two", "three", "four", "five", "six"]
 
@@ -30,7 +30,7 @@ class SceneCaptioner(Captioner):
         self.min_score = min_score
 
     def models(self) -> list[ModelRef]:
-        return [ModelRef(name="mediapipe/blazeface-full-range", license=MEDIAPIPE_LICENSE)]
+        return [BLAZEFACE]
 
     def caption(self, image: PostImage) -> Caption:
         return Caption(describe(image, self.min_score), "detector scene summary")
