@@ -6,7 +6,8 @@ import re
 from typing import Optional
 
 from riveg_agent.llm import get_llm
-from riveg_agent.models import DEFAULT_LLM, LLMS, resolve_gguf
+from riveg_agent.llm_cache import cache_key, get_cache
+from riveg_agent.models import DEFAULT_LLM, LLMS, file_sha256, resolve_gguf
 from riveg_agent.prompts import clean, load_prompt
 from riveg_agent.roles import (Caption, EntitySpan, Exemplar, Expander, Expression, Knowledge,
                                KnowledgeGenerator, Post)
@@ -35,11 +36,27 @@ def _model_check(model: str):
 class _LlamaPlugin:
     prompt_name = ""  # prompts/<name>.yaml
 
-    def __init__(self, model: str, n_ctx: int, n_threads: int, max_tokens: int):
+    def __init__(self, model: str, n_ctx: int, n_threads: int, max_tokens: int, cache: bool):
         self.model, self.n_ctx, self.n_threads = model, n_ctx, n_threads
         self.max_tokens = max_tokens
         self.template = load_prompt(self.prompt_name)
+        self.cache = get_cache() if cache else None
         self._llm = None
+        self._model_ref: Optional[ModelRef] = None
+
+    def complete(self, prompt: str) -> str:
+        """Greedy completion through the SQLite cache."""
+        settings = {"max_tokens": self.max_tokens, "stop": self.template["stop"]}
+        key = None
+        if self.cache is not None:
+            key = cache_key(self.models()[0].sha256 or "", self.template.ref, prompt, settings)
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+        text = self.llm.complete(prompt, self.max_tokens, self.template["stop"]).text
+        if key is not None:
+            self.cache.put(key, text, self.models()[0].name, self.template.ref)
+        return text
 
     def prompts(self) -> list[str]:
         return [self.template.ref]
@@ -51,11 +68,12 @@ class _LlamaPlugin:
         return self._llm
 
     def models(self) -> list[ModelRef]:
-        if self.model in LLMS:
-            return [LLMS[self.model].ref()]
-        path, name = resolve_gguf(self.model)
-        from riveg_agent.models import file_sha256
-        return [ModelRef(name=name, path=str(path), sha256=file_sha256(path))]
+        if self._model_ref is None:
+            path, name = resolve_gguf(self.model)
+            known = LLMS.get(self.model)
+            self._model_ref = ModelRef(name=name, path=str(path), sha256=file_sha256(path),
+                                       license=known.license if known else None)
+        return [self._model_ref]
 
 
 def normalise_knowledge(raw: str) -> str:
@@ -93,9 +111,8 @@ class LlamaKnowledge(_LlamaPlugin, KnowledgeGenerator):
         return self.llm.chat_prompt(t["system"].strip(), t["separator"].join(blocks))
 
     def generate(self, post, caption, exemplars) -> Knowledge:
-        out = self.llm.complete(self.render(post, caption, exemplars), self.max_tokens,
-                                self.template["stop"])
-        return Knowledge(normalise_knowledge(out.text), self.template.ref)
+        raw = self.complete(self.render(post, caption, exemplars))
+        return Knowledge(normalise_knowledge(raw), self.template.ref)
 
 
 class LlamaExpander(_LlamaPlugin, Expander):
@@ -115,20 +132,19 @@ class LlamaExpander(_LlamaPlugin, Expander):
     def expand(self, post, caption, entities) -> list[Expression]:
         result = []
         for ent in entities:
-            out = self.llm.complete(self.render(post, caption, ent), self.max_tokens,
-                                    self.template["stop"])
-            result.append(Expression(ent, normalise_expansion(out.text, ent)))
+            raw = self.complete(self.render(post, caption, ent))
+            result.append(Expression(ent, normalise_expansion(raw, ent)))
         return result
 
 
 def knowledge_factory(model: str = DEFAULT_LLM, n_ctx: int = 2048, n_threads: int = 0,
-                      max_tokens: int = 160) -> LlamaKnowledge:
-    return LlamaKnowledge(model, n_ctx, n_threads, max_tokens)
+                      max_tokens: int = 160, cache: bool = True) -> LlamaKnowledge:
+    return LlamaKnowledge(model, n_ctx, n_threads, max_tokens, cache)
 
 
 def expander_factory(model: str = DEFAULT_LLM, n_ctx: int = 2048, n_threads: int = 0,
-                     max_tokens: int = 24) -> LlamaExpander:
-    return LlamaExpander(model, n_ctx, n_threads, max_tokens)
+                     max_tokens: int = 24, cache: bool = True) -> LlamaExpander:
+    return LlamaExpander(model, n_ctx, n_threads, max_tokens, cache)
 
 
 def register(registry) -> None:

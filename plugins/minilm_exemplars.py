@@ -62,10 +62,12 @@ class MiniLMExemplars(ExemplarRetriever):
         if self.k <= 0:
             return []
         index = self._load()
-        scores, rows = index.search(encode([post.text]), min(self.k, index.ntotal))
-        return [Exemplar(self.records[r].id, self.records[r].text, self.records[r].caption,
-                         self.records[r].annotation, float(s))
-                for s, r in zip(scores[0], rows[0]) if r >= 0]
+        # One extra, so a post that is itself an exemplar never sees its own annotation.
+        scores, rows = index.search(encode([post.text]), min(self.k + 1, index.ntotal))
+        found = [Exemplar(self.records[r].id, self.records[r].text, self.records[r].caption,
+                          self.records[r].annotation, float(s))
+                 for s, r in zip(scores[0], rows[0]) if r >= 0 and self.records[r].id != post.id]
+        return found[:self.k]
 
 
 def _check() -> Optional[str]:

@@ -12,6 +12,10 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 # One llama.cpp thread: with two, any other busy process on a 2-core machine
 # slows decoding ~25x (spinning threads; see README "Performance notes").
 os.environ.setdefault("RIVEG_THREADS", "1")
+# A fresh LLM cache per test session, so the tests run the models for real.
+if "RIVEG_CACHE_DIR" not in os.environ:
+    import tempfile
+    os.environ["RIVEG_CACHE_DIR"] = tempfile.mkdtemp(prefix="riveg-test-cache-")
 
 FAST_LLM = "smollm2-135m-instruct-q4_1"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from . import batch_cmd, demo_cmd, eval_cmd, index_cmd, models_cmd, plugins_cmd, run_cmd, train_cmd
+from . import (batch_cmd, demo_cmd, eval_cmd, index_cmd, knowledge_cmd, models_cmd, plugins_cmd, run_cmd,
+               train_cmd)
 
 app = typer.Typer(help="riveg-agent: grounded multimodal NER on social-media posts, offline.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -14,6 +15,7 @@ app.command("demo")(demo_cmd.demo)
 app.add_typer(plugins_cmd.app, name="plugins")
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(index_cmd.app, name="index")
+app.add_typer(knowledge_cmd.app, name="knowledge")
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(train_cmd.app, name="train")
 

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .common import CONFIG_HELP, err_console, errors_to_exit, quiet_native_logs
+
+app = typer.Typer(help="Auxiliary knowledge from the local LLM (PLIM).", no_args_is_help=True)
+
+
+@app.command("generate")
+def generate(data_dir: Path = typer.Option(..., "--data-dir", help="folder with twitter2015/, twitter2017/, twitter-gmner/, captions/"),
+             dataset: str = typer.Option(..., "--dataset", help="twitter2015, twitter2017 or twitter-gmner"),
+             split: str = typer.Option(..., "--split", help="train, valid (or dev) or test"),
+             out: Path = typer.Option(..., "--out", help="knowledge file to write (appended; resumable)"),
+             llm: Optional[str] = typer.Option(None, "--llm", help="GGUF id or path (default: the config's)"),
+             config: str = typer.Option("default", "--config", help=CONFIG_HELP),
+             limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tweets")):
+    """Knowledge for every tweet of a split, in the dataset's <EOS> format (cached, resumable)."""
+    quiet_native_logs()
+    from ..config import load_config
+    from ..knowledge_gen import generate_split
+    from ..pipeline import Pipeline
+
+    with errors_to_exit():
+        cfg = load_config(config)
+        if llm:
+            cfg.roles["knowledge"].params["model"] = llm
+        pipeline = Pipeline(cfg)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err_console) as progress:
+            task = progress.add_task(f"{dataset}/{split}", total=None)
+
+            def tick(n: int, total: int) -> None:
+                progress.update(task, completed=n, total=total)
+
+            stats = generate_split(pipeline, data_dir, dataset, split, out, limit, tick)
+        cache = pipeline.plugin("knowledge").cache
+        hits = f", {cache.hits} served from the cache" if cache is not None else ""
+    err_console.print(f"{out}: {stats.generated} generated{hits}, {stats.skipped} already there, "
+                      f"{stats.total} in the split")

@@ -1,0 +1,122 @@
+"""`riveg knowledge generate`: auxiliary knowledge for a whole dataset split,
+written in the datasets' `<EOS>` format so NER training reads it.
+
+Per tweet: its `token<TAB>label` lines, a `<EOS><TAB>X` line, the knowledge as
+one token a line labelled X, a blank line. Resumable: tweets already in the
+output (checked token by token) are skipped. LLM calls go through the SQLite
+cache, so a rerun costs nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+from .errors import RivegError
+from .exemplars import read_captions
+from .scoring.conll import Tweet, read_conll
+
+SPLITS = {"dev": "valid", "validation": "valid"}
+DATASETS = {
+    "twitter2015": ("twitter2015/{split}.txt", ["captions/BLIP2_15.txt"]),
+    "twitter2017": ("twitter2017/{split}.txt", ["captions/BLIP2_17.txt"]),
+    # GMNER tweets come from both; its dev split is called dev.
+    "twitter-gmner": ("twitter-gmner/txt/{split}.txt", ["captions/BLIP2_15.txt", "captions/BLIP2_17.txt"]),
+}
+NO_CAPTION = "no image description"
+
+
+def split_file(data_dir: Path, dataset: str, split: str) -> Path:
+    if dataset not in DATASETS:
+        raise RivegError(f"unknown dataset '{dataset}'; choose one of {', '.join(DATASETS)}")
+    pattern = DATASETS[dataset][0]
+    name = split if dataset == "twitter-gmner" else SPLITS.get(split, split)
+    if dataset == "twitter-gmner" and split == "valid":
+        name = "dev"
+    path = data_dir / pattern.format(split=name)
+    if not path.is_file():
+        raise RivegError(f"no split file {path}")
+    return path
+
+
+def dataset_captions(data_dir: Path, dataset: str) -> dict[str, str]:
+    caps: dict[str, str] = {}
+    for rel in DATASETS[dataset][1]:
+        if (data_dir / rel).is_file():
+            caps.update(read_captions(data_dir / rel))
+    return caps
+
+
+def format_block(tweet: Tweet, knowledge: str) -> str:
+    lines = [f"{tok}\t{tag}" for tok, tag in zip(tweet.tokens, tweet.tags)]
+    lines.append("<EOS>\tX")
+    lines += [f"{tok}\tX" for tok in knowledge.split()]
+    return "\n".join(lines) + "\n\n"
+
+
+def done_blocks(out: Path) -> list[list[str]]:
+    """Token lists of the complete tweets already written (a cut last block is dropped)."""
+    if not out.exists():
+        return []
+    text = out.read_text(encoding="utf-8")
+    complete = text[: text.rfind("\n\n") + 2] if "\n\n" in text else ""
+    if len(complete) != len(text):
+        out.write_text(complete, encoding="utf-8")  # drop a block cut by a crash
+    blocks = []
+    for block in complete.split("\n\n"):
+        lines = [l for l in block.splitlines() if l]
+        if not lines:
+            continue
+        toks = []
+        for l in lines:
+            if l.startswith("<EOS>\t"):
+                break
+            toks.append(l.split("\t")[0])
+        blocks.append(toks)
+    return blocks
+
+
+@dataclass
+class GenStats:
+    total: int
+    skipped: int = 0
+    generated: int = 0
+
+
+def generate_split(pipeline, data_dir: Path, dataset: str, split: str, out: Path,
+                   limit: Optional[int] = None,
+                   on_tweet: Callable[[int, int], None] | None = None) -> GenStats:
+    from .roles import Caption, Post
+
+    tweets = read_conll(split_file(data_dir, dataset, split))
+    if limit is not None:
+        tweets = tweets[:limit]
+    caps = dataset_captions(data_dir, dataset)
+    done = done_blocks(out)
+    for i, toks in enumerate(done):
+        if i >= len(tweets) or toks != tweets[i].tokens:
+            raise RivegError(f"{out}: tweet {i + 1} does not match {dataset}/{split}; "
+                             "it was written for another split or file — use a new --out")
+    stats = GenStats(total=len(tweets), skipped=len(done))
+    retriever, generator = pipeline.plugin("exemplars"), pipeline.plugin("knowledge")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as sink:
+        for n, tweet in enumerate(tweets[len(done):], start=len(done) + 1):
+            post = Post(tweet.image, " ".join(tweet.tokens))
+            caption = Caption(caps.get(tweet.image, NO_CAPTION), "dataset caption (BLIP-2)")
+            knowledge = generator.generate(post, caption, retriever.retrieve(post, caption))
+            sink.write(format_block(tweet, knowledge.text))
+            sink.flush()
+            stats.generated += 1
+            if on_tweet:
+                on_tweet(n, len(tweets))
+    return stats
+
+
+def iter_blocks(path: Path) -> Iterator[tuple[list[str], str]]:
+    """(tokens, knowledge) per tweet of a knowledge file (for checks and tests)."""
+    for block in path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n\n"):
+        lines = [l for l in block.splitlines() if l]
+        if not lines:
+            continue
+        cut = next(i for i, l in enumerate(lines) if l.startswith("<EOS>"))
+        yield [l.split("\t")[0] for l in lines[:cut]], " ".join(l.split("\t")[0] for l in lines[cut + 1:])

@@ -1,0 +1,57 @@
+"""`riveg knowledge generate`: the <EOS> format, resume, and the cache."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from riveg_agent.errors import RivegError
+from riveg_agent.knowledge_gen import done_blocks, generate_split, iter_blocks
+from riveg_agent.scoring.conll import read_conll
+
+DATA = Path(__file__).parent / "fixtures" / "data"
+
+
+def test_writes_the_eos_format_then_resumes_from_the_cache(tmp_path, fast_pipeline):
+    out = tmp_path / "k.txt"
+    tweets = read_conll(DATA / "twitter2017" / "test.txt")
+    stats = generate_split(fast_pipeline, DATA, "twitter2017", "test", out)
+    assert (stats.total, stats.generated, stats.skipped) == (3, 3, 0)
+    blocks = list(iter_blocks(out))
+    assert [b[0] for b in blocks] == [t.tokens for t in tweets]
+    assert all(k.startswith("Named entities:") for _, k in blocks)
+    first_lines = out.read_text().splitlines()[: len(tweets[0].tokens) + 1]
+    assert first_lines[-1] == "<EOS>\tX"
+    assert first_lines[0] == f"{tweets[0].tokens[0]}\t{tweets[0].tags[0]}"
+    # nothing new on a rerun
+    again = generate_split(fast_pipeline, DATA, "twitter2017", "test", out)
+    assert (again.generated, again.skipped) == (0, 3)
+    # a crash mid-block: the cut block is dropped and regenerated, from the cache
+    text = out.read_text()
+    out.write_text(text[: text.rfind("<EOS>") + 3])
+    assert len(done_blocks(out)) == 2
+    cache = fast_pipeline.plugin("knowledge").cache
+    hits = cache.hits
+    resumed = generate_split(fast_pipeline, DATA, "twitter2017", "test", out)
+    assert (resumed.generated, resumed.skipped) == (1, 2) and cache.hits == hits + 1
+    assert out.read_text() == text
+
+
+def test_refuses_to_append_to_another_split(tmp_path, fast_pipeline):
+    out = tmp_path / "k.txt"
+    out.write_text("other\tO\n<EOS>\tX\nx\tX\n\n")
+    with pytest.raises(RivegError, match="does not match"):
+        generate_split(fast_pipeline, DATA, "twitter2017", "test", out)
+
+
+def test_cli_reports_counts(tmp_path):
+    out = tmp_path / "k.txt"
+    cmd = [sys.executable, "-m", "riveg_agent", "knowledge", "generate", "--data-dir", str(DATA),
+           "--dataset", "twitter2017", "--split", "test", "--out", str(out), "--config", "fast",
+           "--limit", "1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 generated" in proc.stderr and len(list(iter_blocks(out))) == 1
+    bad = subprocess.run(cmd[:-6] + ["--dataset", "twitter2099", "--split", "test", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "unknown dataset 'twitter2099'" in bad.stderr

@@ -1,0 +1,49 @@
+"""The SQLite completion cache: a rerun is served without calling the model."""
+from riveg_agent.llm_cache import CompletionCache, cache_key
+from riveg_agent.pipeline import make_post
+from riveg_agent.roles import Caption, EntitySpan
+from riveg_plugins.llama_llm import expander_factory, knowledge_factory
+
+FAST_LLM = "smollm2-135m-instruct-q4_1"
+
+
+def test_key_covers_model_template_prompt_and_settings():
+    base = cache_key("m", "t.v1", "prompt", {"max_tokens": 8})
+    assert base == cache_key("m", "t.v1", "prompt", {"max_tokens": 8})
+    assert len({base, cache_key("m2", "t.v1", "prompt", {"max_tokens": 8}),
+                cache_key("m", "t.v2", "prompt", {"max_tokens": 8}),
+                cache_key("m", "t.v1", "prompt!", {"max_tokens": 8}),
+                cache_key("m", "t.v1", "prompt", {"max_tokens": 9})}) == 5
+
+
+def test_store_and_reopen(tmp_path):
+    cache = CompletionCache(tmp_path / "c.sqlite")
+    assert cache.get("k") is None
+    cache.put("k", "text", "model", "tmpl.v1")
+    assert CompletionCache(tmp_path / "c.sqlite").get("k") == "text"
+
+
+def test_rerun_is_served_from_the_cache(tmp_path, monkeypatch):
+    plugin = knowledge_factory(model=FAST_LLM, max_tokens=24)
+    plugin.cache = CompletionCache(tmp_path / "c.sqlite")
+    post = make_post("k1", "Messi scores twice for Barcelona", None)
+    first = plugin.generate(post, Caption("a football player", "t"), [])
+    assert plugin.cache.misses == 1
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model must not run on a cached prompt")
+
+    monkeypatch.setattr(plugin.llm, "complete", no_model)
+    second = plugin.generate(post, Caption("a football player", "t"), [])
+    assert second == first and plugin.cache.hits == 1
+
+
+def test_expander_uses_the_cache(tmp_path):
+    plugin = expander_factory(model=FAST_LLM)
+    plugin.cache = CompletionCache(tmp_path / "c.sqlite")
+    post = make_post("k2", "Messi scores twice for Barcelona", None)
+    ents = [EntitySpan("Messi", "PER", 0, 5), EntitySpan("Barcelona", "ORG", 23, 32)]
+    a = plugin.expand(post, None, ents)
+    b = plugin.expand(post, None, ents)
+    assert [e.text for e in a] == [e.text for e in b]
+    assert (plugin.cache.misses, plugin.cache.hits) == (2, 2)
