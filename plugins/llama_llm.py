@@ -44,18 +44,20 @@ class _LlamaPlugin:
         self._llm = None
         self._model_ref: Optional[ModelRef] = None
 
-    def complete(self, prompt: str) -> str:
+    def complete(self, prompt: str, template=None, max_tokens: Optional[int] = None) -> str:
         """Greedy completion through the SQLite cache."""
-        settings = {"max_tokens": self.max_tokens, "stop": self.template["stop"]}
+        template = template or self.template
+        max_tokens = max_tokens or self.max_tokens
+        settings = {"max_tokens": max_tokens, "stop": template["stop"]}
         key = None
         if self.cache is not None:
-            key = cache_key(self.models()[0].sha256 or "", self.template.ref, prompt, settings)
+            key = cache_key(self.models()[0].sha256 or "", template.ref, prompt, settings)
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
-        text = self.llm.complete(prompt, self.max_tokens, self.template["stop"]).text
+        text = self.llm.complete(prompt, max_tokens, template["stop"]).text
         if key is not None:
-            self.cache.put(key, text, self.models()[0].name, self.template.ref)
+            self.cache.put(key, text, self.models()[0].name, template.ref)
         return text
 
     def prompts(self) -> list[str]:
@@ -64,7 +66,7 @@ class _LlamaPlugin:
     @property
     def llm(self):
         if self._llm is None:
-            self._llm = get_llm(self.model, self.n_ctx, self.n_threads or None)
+            self._llm = get_llm(self.model, self.n_ctx, self.n_threads or None, slot=self.prompt_name)
         return self._llm
 
     def models(self) -> list[ModelRef]:
@@ -100,12 +102,17 @@ def normalise_expansion(raw: str, entity: EntitySpan) -> str:
 class LlamaKnowledge(_LlamaPlugin, KnowledgeGenerator):
     prompt_name = "knowledge"
 
+    def __init__(self, *args, max_exemplar_chars: int = 0):
+        super().__init__(*args)
+        self.max_exemplar_chars = max_exemplar_chars  # 0: whole annotations
+
     def render(self, post: Post, caption: Optional[Caption], exemplars: list[Exemplar]) -> str:
         t = self.template
         blocks = [t["head"]]
+        limit = self.max_exemplar_chars or None
         for ex in exemplars:
             blocks.append(t["example"].format(text=clean(ex.text), image=clean(ex.caption),
-                                              answer=clean(ex.annotation)))
+                                              answer=clean(ex.annotation)[:limit]))
         image = clean(caption.text) if caption else NO_IMAGE
         blocks.append(t["example"].format(text=clean(post.text), image=image, answer="").rstrip())
         return self.llm.chat_prompt(t["system"].strip(), t["separator"].join(blocks))
@@ -129,22 +136,61 @@ class LlamaExpander(_LlamaPlugin, Expander):
         # from one entity to the next (longest common prefix).
         return self.llm.chat_prompt(t["system"].strip(), question, shots)
 
+    def __init__(self, *args, batched: bool = False):
+        super().__init__(*args)
+        self.batched = batched
+        self.batch_template = load_prompt("expansion_batch") if batched else None
+
+    def prompts(self) -> list[str]:
+        return super().prompts() + ([self.batch_template.ref] if self.batched else [])
+
+    def render_batch(self, post: Post, caption: Optional[Caption], entities: list[EntitySpan]) -> str:
+        t = self.batch_template
+        shots = [(t["question"].format(background=ex["background"], text=ex["text"],
+                                       entities=f"1. {ex['entity']} ({ex['kind']})"), f"1. {ex['answer']}")
+                 for ex in self.template["examples"]]
+        listing = "\n".join(f"{i}. {clean(e.text, 100)} ({TYPE_NOUNS.get(e.type, 'a named entity')})"
+                            for i, e in enumerate(entities, start=1))
+        background = clean(caption.text) if caption else NO_IMAGE
+        question = t["question"].format(background=background, text=clean(post.text), entities=listing)
+        return self.llm.chat_prompt(t["system"].strip(), question, shots)
+
     def expand(self, post, caption, entities) -> list[Expression]:
+        answers: dict[int, str] = {}
+        if self.batched and len(entities) > 1:
+            raw = self.complete(self.render_batch(post, caption, entities), self.batch_template,
+                                self.max_tokens * len(entities))
+            answers = parse_numbered(raw, len(entities))
         result = []
-        for ent in entities:
-            raw = self.complete(self.render(post, caption, ent))
+        for i, ent in enumerate(entities, start=1):
+            raw = answers.get(i)
+            # An entity the batched answer missed, or only echoed, gets its own call.
+            if not raw or raw.strip().lower().startswith(ent.text.lower()):
+                raw = self.complete(self.render(post, caption, ent))
             result.append(Expression(ent, normalise_expansion(raw, ent)))
         return result
 
 
+def parse_numbered(raw: str, n: int) -> dict[int, str]:
+    """'1. foo\n2. bar' -> {1: 'foo', 2: 'bar'}; numbers outside 1..n are ignored."""
+    answers = {}
+    for line in raw.splitlines():
+        m = re.match(r"\s*(\d+)[.)]\s*(.+)", line)
+        if m and 1 <= int(m.group(1)) <= n and int(m.group(1)) not in answers:
+            answers[int(m.group(1))] = m.group(2)
+    return answers
+
+
 def knowledge_factory(model: str = DEFAULT_LLM, n_ctx: int = 2048, n_threads: int = 0,
-                      max_tokens: int = 160, cache: bool = True) -> LlamaKnowledge:
-    return LlamaKnowledge(model, n_ctx, n_threads, max_tokens, cache)
+                      max_tokens: int = 160, cache: bool = True,
+                      max_exemplar_chars: int = 0) -> LlamaKnowledge:
+    return LlamaKnowledge(model, n_ctx, n_threads, max_tokens, cache,
+                          max_exemplar_chars=max_exemplar_chars)
 
 
 def expander_factory(model: str = DEFAULT_LLM, n_ctx: int = 2048, n_threads: int = 0,
-                     max_tokens: int = 24, cache: bool = True) -> LlamaExpander:
-    return LlamaExpander(model, n_ctx, n_threads, max_tokens, cache)
+                     max_tokens: int = 24, cache: bool = True, batched: bool = False) -> LlamaExpander:
+    return LlamaExpander(model, n_ctx, n_threads, max_tokens, cache, batched=batched)
 
 
 def register(registry) -> None:

@@ -68,6 +68,8 @@ class LocalLLM:
         except Exception as exc:
             raise ModelError(f"cannot load GGUF {path}: {exc}") from exc
         self._call_lock = threading.Lock()
+        # Running totals, read by the benchmarks (tokens/s).
+        self.totals = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
 
     def tokenize(self, text: str) -> list[int]:
         return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -80,8 +82,12 @@ class LocalLLM:
                                                seed=SEED, stop=stop or [])
         choice = out["choices"][0]
         usage = out.get("usage", {})
-        return Completion(choice["text"], usage.get("prompt_tokens", 0),
+        done = Completion(choice["text"], usage.get("prompt_tokens", 0),
                           usage.get("completion_tokens", 0), choice.get("finish_reason"))
+        self.totals["calls"] += 1
+        self.totals["prompt_tokens"] += done.prompt_tokens
+        self.totals["completion_tokens"] += done.completion_tokens
+        return done
 
     def chat_prompt(self, system: str, user: str,
                     shots: list[tuple[str, str]] = ()) -> str:
@@ -95,12 +101,16 @@ class LocalLLM:
         return "".join(turns)
 
 
-def get_llm(model: str, n_ctx: int = 2048, n_threads: Optional[int] = None) -> LocalLLM:
+def get_llm(model: str, n_ctx: int = 2048, n_threads: Optional[int] = None,
+            slot: str = "shared") -> LocalLLM:
+    """One context per (model, size, threads, slot). Plugins with different
+    fixed prompt heads use their own slot, so each keeps its head's KV state
+    warm between calls; the weights are memory-mapped, so slots share them."""
     from .models import resolve_gguf
 
     path, name = resolve_gguf(model)
     threads = n_threads or int(os.environ.get("RIVEG_THREADS", 0)) or max(1, os.cpu_count() or 1)
-    key = (str(path), n_ctx, threads)
+    key = (str(path), n_ctx, threads, slot)
     with _lock:
         if key not in _instances:
             _instances[key] = LocalLLM(path, name, n_ctx, threads)

@@ -47,3 +47,21 @@ def test_expander_uses_the_cache(tmp_path):
     b = plugin.expand(post, None, ents)
     assert [e.text for e in a] == [e.text for e in b]
     assert (plugin.cache.misses, plugin.cache.hits) == (2, 2)
+
+
+def test_parse_numbered_answers():
+    from riveg_plugins.llama_llm import parse_numbered
+    assert parse_numbered("1. a space agency\n2) a city\n7. stray\n2. again", 2) == {
+        1: "a space agency", 2: "a city"}
+
+
+def test_batched_expander_falls_back_per_entity_when_echoed(tmp_path):
+    plugin = expander_factory(model=FAST_LLM, batched=True)
+    plugin.cache = CompletionCache(tmp_path / "c.sqlite")
+    post = make_post("k3", "Messi scores twice for Barcelona", None)
+    ents = [EntitySpan("Messi", "PER", 0, 5), EntitySpan("Barcelona", "ORG", 23, 32)]
+    out = plugin.expand(post, None, ents)
+    assert [e.entity.text for e in out] == ["Messi", "Barcelona"]
+    assert all(e.expansion and "\n" not in e.expansion for e in out)
+    assert plugin.cache.misses >= 2  # the batch call, plus a call per echoed or missing entity
+    assert "riveg.entity_expansion_batch.v1" in plugin.prompts()

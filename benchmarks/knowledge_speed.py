@@ -1,0 +1,102 @@
+"""Knowledge + all expansions per post with the local LLM: p50/p90 latency,
+tokens, peak RSS. The LLM cache is off, so every post runs the model.
+
+    python benchmarks/knowledge_speed.py --data-dir ../shared/data --n 50
+    python benchmarks/knowledge_speed.py --data-dir ../shared/data --n 50 --k 2 --max-tokens 64 \
+        --max-exemplar-chars 300 --batched-expansions
+
+Posts: the first N+1 tweets of Twitter-2017 dev (the first is a warm-up and
+not counted); captions from BLIP-2; entities from the config's recognizer.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import time
+from pathlib import Path
+
+from riveg_agent.config import load_config
+from riveg_agent.knowledge_gen import dataset_captions, split_file
+from riveg_agent.pipeline import Pipeline
+from riveg_agent.roles import Caption, Post
+from riveg_agent.scoring.conll import read_conll
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, required=True)
+    ap.add_argument("--dataset", default="twitter2017")
+    ap.add_argument("--split", default="valid")
+    ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--config", default="default")
+    ap.add_argument("--k", type=int, help="exemplars in the knowledge prompt")
+    ap.add_argument("--max-tokens", type=int, help="knowledge max new tokens")
+    ap.add_argument("--max-exemplar-chars", type=int, help="cut each exemplar annotation")
+    ap.add_argument("--batched-expansions", action="store_true")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args()
+
+    cfg = load_config(args.config)
+    roles = cfg.roles
+    roles["knowledge"].params["cache"] = roles["expander"].params["cache"] = False
+    if args.k is not None:
+        roles["exemplars"].params["k"] = args.k
+    if args.max_tokens is not None:
+        roles["knowledge"].params["max_tokens"] = args.max_tokens
+    if args.max_exemplar_chars is not None:
+        roles["knowledge"].params["max_exemplar_chars"] = args.max_exemplar_chars
+    if args.batched_expansions:
+        roles["expander"].params["batched"] = True
+    pipe = Pipeline(cfg)
+    tweets = read_conll(split_file(args.data_dir, args.dataset, args.split))[: args.n + 1]
+    caps = dataset_captions(args.data_dir, args.dataset)
+    knower, expander = pipe.plugin("knowledge"), pipe.plugin("expander")
+    retriever, recognizer = pipe.plugin("exemplars"), pipe.plugin("recognizer")
+
+    rows = []
+    for i, tweet in enumerate(tweets):
+        post = Post(tweet.image, " ".join(tweet.tokens))
+        caption = Caption(caps.get(tweet.image, "no image description"), "BLIP-2")
+        exemplars = retriever.retrieve(post, caption)
+        entities = recognizer.recognize(post, None)
+        t0 = time.perf_counter()
+        knower.generate(post, caption, exemplars)
+        t1 = time.perf_counter()
+        expander.expand(post, caption, entities)
+        t2 = time.perf_counter()
+        if i > 0:  # the first post warms the model up
+            rows.append({"knowledge": t1 - t0, "expansions": t2 - t1, "total": t2 - t0,
+                         "entities": len(entities)})
+
+    totals = [r["total"] for r in rows]
+    k_llm, e_llm = knower.llm, expander.llm
+    llm_seconds = sum(totals)
+    tokens_out = k_llm.totals["completion_tokens"] + (e_llm.totals["completion_tokens"] if e_llm is not k_llm else 0)
+    figures = {
+        "posts": len(rows),
+        "settings": {r: cfg.roles[r].params for r in ("exemplars", "knowledge", "expander")},
+        "p50_s": round(statistics.median(totals), 3),
+        "p90_s": round(percentile(totals, 0.9), 3),
+        "knowledge_p50_s": round(statistics.median(r["knowledge"] for r in rows), 3),
+        "expansions_p50_s": round(statistics.median(r["expansions"] for r in rows), 3),
+        "entities_per_post": round(sum(r["entities"] for r in rows) / len(rows), 2),
+        "llm_calls": k_llm.totals["calls"] + e_llm.totals["calls"],
+        "prompt_tokens_per_post": round((k_llm.totals["prompt_tokens"] + e_llm.totals["prompt_tokens"])
+                                        / len(tweets), 1),
+        "generated_tokens_per_s": round(tokens_out / llm_seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    print(json.dumps(figures, indent=2, default=str))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
