@@ -7,7 +7,7 @@ and is not run here yet.
 
     .venv/bin/python benchmarks/ner_benchmark.py --data-dir ../shared/data \
         --model twitter2017=plim-minilm-t17 [--model twitter2015=FOLDER ...] \
-        --out benchmarks/results/ner.json
+        --out benchmarks/results/ner.json [--threads 1] [--speed-threads 2,1]
 
 Each dataset is scored only with the model trained on it (the paper trains per
 dataset; a Twitter-GMNER model must not see 2015/2017 test). The figures are
@@ -67,7 +67,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     ap.add_argument("--model", action="append", default=[],
                     help="DATASET=MODEL (shipped name or folder); repeatable")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="torch threads for the F1 runs")
+    ap.add_argument("--speed-threads", default="2,1",
+                    help="comma-separated thread counts for the speed runs")
     ap.add_argument("--per-post", type=int, default=200, help="posts tagged one at a time")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/ner.json"))
     ap.add_argument("--skip-f1", action="store_true")
@@ -99,12 +101,15 @@ def main(argv=None) -> int:
                 print(f"{dataset} {know}: F1 {row[know]['f1']}", flush=True)
             results["f1"][dataset] = row
     speed_model = models.get("twitter2017", next(iter(models.values())))
-    child = subprocess.run([sys.executable, __file__, "--data-dir", str(args.data_dir),
-                            "--threads", str(args.threads), "--per-post", str(args.per_post),
-                            "--speed-only-child", speed_model],
-                           capture_output=True, text=True, check=True)
-    results["speed"] = json.loads(child.stdout.strip().splitlines()[-1])
-    results["speed"]["model"] = speed_model
+    results["speed"] = []
+    for n in (int(x) for x in args.speed_threads.split(",")):
+        child = subprocess.run([sys.executable, __file__, "--data-dir", str(args.data_dir),
+                                "--threads", str(n), "--per-post", str(args.per_post),
+                                "--speed-only-child", speed_model],
+                               capture_output=True, text=True, check=True)
+        speed = json.loads(child.stdout.strip().splitlines()[-1])
+        speed["model"] = speed_model
+        results["speed"].append(speed)
 
     lines = ["| dataset | model | text only F1 | + dataset knowledge F1 | paper BERT-base (knowledge / text) | target | gap |",
              "|---|---|---|---|---|---|---|"]
@@ -113,13 +118,13 @@ def main(argv=None) -> int:
         gap = row["dataset"]["f1"] - TARGET[dataset]
         lines.append(f"| {dataset} | {row['model']} | {row['none']['f1']:.2f} | "
                      f"{row['dataset']['f1']:.2f} | {k} / {t} | {TARGET[dataset]} | {gap:+.2f} |")
-    s = results["speed"]
     lines.append("")
-    lines.append(f"Speed ({s['threads']} threads, {s['posts']} Twitter-2017 test posts, text only): "
-                 f"{s['posts_per_second_batched']} posts/s batched, "
-                 f"{s['posts_per_second_one_by_one']} posts/s one by one; peak RSS "
-                 f"{s['peak_rss_mb']} MB (after imports {s['rss_after_imports_mb']} MB); "
-                 f"load {s['load_seconds']} s.")
+    for s in results["speed"]:
+        lines.append(f"Speed ({s['threads']} threads, {s['posts']} Twitter-2017 test posts, text "
+                     f"only): {s['posts_per_second_batched']} posts/s batched, "
+                     f"{s['posts_per_second_one_by_one']} posts/s one by one; peak RSS "
+                     f"{s['peak_rss_mb']} MB (after imports {s['rss_after_imports_mb']} MB); "
+                     f"load {s['load_seconds']} s.")
     lines.append("Not run: " + "; ".join(results["not_run"]))
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)

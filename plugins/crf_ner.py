@@ -39,7 +39,7 @@ def _check(model: str = DEFAULT_MODEL) -> Optional[str]:
         if importlib.util.find_spec(pkg) is None:
             return f"package {pkg} is not installed"
     from riveg_agent.errors import ModelError
-    from riveg_agent.ner.io import resolve_model
+    from riveg_agent.ner.locate import resolve_model
     try:
         resolve_model(model)
     except ModelError as exc:
@@ -64,7 +64,7 @@ class CrfRecognizer(Recognizer):
         return _cache[self.model_name]
 
     def models(self) -> list[ModelRef]:
-        from riveg_agent.ner.io import WEIGHTS, resolve_model
+        from riveg_agent.ner.locate import WEIGHTS, resolve_model
         from riveg_agent.ner.readers import file_sha256
         folder = resolve_model(self.model_name)
         path = folder / WEIGHTS

@@ -67,9 +67,22 @@ class PluginSpec:
                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
 
 
+@dataclass(frozen=True)
+class ToolSpec:
+    """A chat tool contributed by a plugin (the role-agnostic `tools` catalogue).
+    `factory(pipeline, ctx)` returns a LangChain BaseTool working on the post in
+    `ctx` (a riveg_agent.tools.PostContext); the chat lists it with the role tools."""
+    name: str
+    factory: Callable[..., Any]
+    description: str = ""
+    distribution: str = "?"
+    module: str = "?"
+
+
 class Registry:
     def __init__(self, autoload: bool = True):
         self._plugins: dict[str, dict[str, PluginSpec]] = {r: {} for r in ROLES}
+        self._tools: dict[str, ToolSpec] = {}
         self._autoload = autoload
         self._loaded = False
         self._current: tuple[str, str] = ("?", "?")  # (distribution, module) being registered
@@ -92,6 +105,18 @@ class Registry:
         dist, module = self._current
         self._plugins[role][name] = PluginSpec(role, name, factory, description, check,
                                                dist, module, dict(extra))
+
+    def add_tool(self, name: str, factory: Callable[..., Any], *, description: str = "") -> None:
+        """Contribute a chat tool: `factory(pipeline, ctx) -> BaseTool` (built per post)."""
+        existing = self._tools.get(name)
+        if existing is not None:
+            if existing.factory is factory:
+                return
+            raise RegistryError(
+                f"two plugins register tool '{name}': "
+                f"{existing.module} ({existing.distribution}) and {self._current[1]} ({self._current[0]})")
+        dist, module = self._current
+        self._tools[name] = ToolSpec(name, factory, description, dist, module)
 
     def register_module(self, module_name: str, distribution: str = "?") -> None:
         module = importlib.import_module(module_name)
@@ -137,6 +162,11 @@ class Registry:
     def names(self, role: str) -> list[str]:
         self._ensure()
         return sorted(self._plugins[role])
+
+    def tools(self) -> list[ToolSpec]:
+        """The contributed chat tools, by name."""
+        self._ensure()
+        return [spec for _, spec in sorted(self._tools.items())]
 
     def all(self) -> list[PluginSpec]:
         self._ensure()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from . import chat_cmd
 from . import (batch_cmd, demo_cmd, eval_cmd, index_cmd, knowledge_cmd, models_cmd, plugins_cmd, run_cmd,
                train_cmd)
 
@@ -12,6 +13,7 @@ app = typer.Typer(help="riveg-agent: grounded multimodal NER on social-media pos
 app.command("run")(run_cmd.run)
 app.command("batch")(batch_cmd.batch)
 app.command("demo")(demo_cmd.demo)
+app.command("chat")(chat_cmd.chat)
 app.add_typer(plugins_cmd.app, name="plugins")
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(index_cmd.app, name="index")

@@ -5,7 +5,6 @@ tokenizer files, all in one flat folder. No pickle. Shipped models live in the p
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any, Optional
 
@@ -14,10 +13,9 @@ import torch
 from riveg_agent.errors import ModelError
 
 from .encoders import encoder_config_dict, load_encoder, load_tokenizer
+from .locate import CONFIG, WEIGHTS, resolve_model, shipped_folder  # noqa: F401 (re-exported)
 from .model import NerConfig, PlimTagger
 
-WEIGHTS = "model.safetensors"
-CONFIG = "ner_config.json"
 DEFAULT_MODEL = "plim-minilm-t17"
 
 
@@ -41,25 +39,6 @@ def save(model: PlimTagger, tokenizer, folder: Path, fp16: bool = True,
     data.update(extra or {})
     (folder / CONFIG).write_text(json.dumps(data, indent=2), encoding="utf-8")
     tokenizer.save_pretrained(str(folder))
-
-
-def shipped_folder(name: str) -> Path:
-    return Path(str(resources.files("riveg_weights") / name))
-
-
-def resolve_model(name_or_path: str) -> Path:
-    """A shipped model name (riveg_weights/<name>) or a folder."""
-    p = Path(name_or_path).expanduser()
-    if (p / CONFIG).is_file():
-        return p
-    try:
-        shipped = shipped_folder(name_or_path)
-    except ModuleNotFoundError:
-        shipped = None
-    if shipped is not None and (shipped / CONFIG).is_file():
-        return shipped
-    raise ModelError(f"NER model '{name_or_path}' is neither a shipped model nor a folder with "
-                     f"{CONFIG} and {WEIGHTS}")
 
 
 def load(name_or_path: str) -> tuple[PlimTagger, Any]:

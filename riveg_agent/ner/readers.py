@@ -79,8 +79,9 @@ def read_knowledge(path: Path) -> list[KnowledgeRecord]:
         if not line:
             cur, after_eos = None, False
             continue
-        parts = line.split("\t")
-        token = parts[0].strip()
+        # split the raw line: a token may itself be whitespace (U+00A0 in 2015)
+        parts = raw.rstrip("\r\n").split("\t") if "\t" in raw else line.split()
+        token = parts[0] if len(parts) > 1 else parts[0].strip()
         if cur is None:
             cur = KnowledgeRecord([], [], [], n)
             records.append(cur)

@@ -28,6 +28,7 @@ def test_2015_other_is_misc_and_missing_last_record_aligns_by_tokens():
     ex = load_split(DATA, "twitter2015", "test")
     assert len(ex) == 4
     assert ex[0].tags[-2:] == ["B-MISC", "I-MISC"]
+    assert "\xa0" in ex[0].tokens and ex[0].knowledge is not None  # a whitespace token aligns
     # duplicate tweets get their own records in order; the last tweet has none
     assert ex[1].knowledge == ["Hopkins", "(person)."]
     assert ex[2].knowledge[-2:] == ["second", "copy."]

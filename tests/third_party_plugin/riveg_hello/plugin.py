@@ -23,6 +23,32 @@ def colour_captioner(prefix: str = "") -> ColourCaptioner:
     return ColourCaptioner(prefix)
 
 
-def register(registry) -> None:
+def _register_captioner(registry) -> None:
     registry.add("captioner", "hello.colour_captioner.v1", colour_captioner,
                  description="image shape and dominant colour (example third-party plugin)")
+
+
+def image_colour_tool(pipeline, ctx):
+    """A chat tool (the registry's `tools` catalogue): the image's shape and
+    dominant colour, for the post held in `ctx` (riveg_agent.tools.PostContext)."""
+    from langchain_core.tools import StructuredTool, ToolException
+
+    def run():
+        if ctx.post.image is None:
+            raise ToolException("this post has no image")
+        cap = ColourCaptioner("").caption(ctx.post.image)
+        return cap.text, {"colour": cap.text.rsplit(" ", 1)[-1], "description": cap.text}
+
+    return StructuredTool.from_function(
+        func=run, name="image_colour",
+        description="The picture's shape (wide, tall or square) and its dominant colour (red, green or blue).",
+        response_format="content_and_artifact", handle_tool_error=True,
+        metadata={"examples": ["what colour is the picture?", "is the image mostly red or blue?",
+                               "is the photo wide or tall?"]})
+
+
+def register(registry) -> None:
+    _register_captioner(registry)
+    if hasattr(registry, "add_tool"):  # riveg-agent with the chat tools catalogue
+        registry.add_tool("image_colour", image_colour_tool,
+                          description="image shape and dominant colour, as a chat tool")

@@ -1,0 +1,125 @@
+"""Who a question is about: entity names matched against the post's cached
+entities, names that are not in the post, pronouns, and plural targets
+("which people…", "all entities"). Deterministic; shared by both routers."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
+STOP = {"the", "a", "an", "of", "in", "at", "on", "and", "for", "to", "de", "la", "le", "new", "st",
+        "center", "centre", "city", "club", "team", "is", "it", "who", "what", "where"}
+# Words that open a question and are capitalised only because they come first.
+QWORDS = {"where", "who", "what", "which", "is", "are", "does", "do", "can", "show", "segment", "tell",
+          "list", "find", "locate", "describe", "why", "how", "and", "give", "explain", "mask",
+          "outline", "highlight", "point", "draw", "cut", "i", "please", "ok", "okay", "so", "now",
+          "then", "hmm", "also", "was", "were", "has", "have", "did", "could", "would", "will",
+          "in", "on", "at", "the", "a", "an", "any", "name", "names", "picture", "photo", "image",
+          "tweet", "post", "entity", "entities", "what's", "where's", "who's", "yes", "no", "thanks"}
+PRONOUNS = {"her": "PER", "him": "PER", "she": "PER", "he": "PER", "his": "PER", "hers": "PER",
+            "it": None, "them": None, "they": None, "that": None}
+# Titles before a name: "Pope Francis" is the post's "Francis", but "Venus
+# Williams" is not the post's "Serena Williams".
+TITLES = {"pope", "president", "queen", "king", "prince", "princess", "dr", "mr", "mrs", "ms", "sir",
+          "saint", "st", "senator", "governor", "coach", "captain", "general", "lady", "lord", "judge"}
+PLURALS = {"people": "PER", "persons": "PER", "person": "PER", "everyone": "PER", "everybody": "PER",
+           "places": "LOC", "locations": "LOC", "organizations": "ORG", "organisations": "ORG",
+           "companies": "ORG", "groups": "ORG", "entities": None, "names": None, "all": None}
+
+
+@dataclass
+class Mentions:
+    known: list[str] = field(default_factory=list)      # canonical entity surfaces, in question order
+    unknown: list[str] = field(default_factory=list)    # capitalised names that are not in the post
+    pronoun: Optional[str] = None                       # the pronoun's type hint ("PER") or "" for it/that
+    plural: Optional[str] = None                        # type asked for in plural ("PER"), "" for all
+    other: bool = False                                 # "the other one"
+    masked: str = ""                                    # the question with names replaced by ENT
+
+    @property
+    def named(self) -> list[str]:
+        return self.known + self.unknown
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0).rstrip(".'’"), m.start(), m.start() + len(m.group(0).rstrip(".'’")))
+            for m in WORD.finditer(text)]
+
+
+def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
+    """`entities`: (surface, type) of the post, in post order."""
+    out = Mentions()
+    q = question.strip()
+    low = q.lower()
+    spans: list[tuple[int, int, str, bool]] = []  # start, end, canonical, known
+    # 1. whole entity strings, longest first
+    for surface, _ in sorted(entities, key=lambda e: -len(e[0])):
+        for m in re.finditer(r"(?<!\w)" + re.escape(surface.lower()) + r"(?!\w)", low):
+            if not any(s < m.end() and m.start() < e for s, e, _, _ in spans):
+                start = m.start()
+                title = re.search(r"(\w+)\.?\s+$", q[:start])
+                if title and title.group(1).lower() in TITLES:
+                    start = title.start(1)
+                spans.append((start, m.end(), surface, True))
+    # 2. distinctive tokens of entity names ("Collins", "Johnson"), unless the
+    #    capitalised name around them is another name ("Venus Williams")
+    toks = _tokens(q)
+    for i, (word, s, e) in enumerate(toks):
+        if any(a < e and s < b for a, b, _, _ in spans) or word.lower() in STOP or len(word) < 3:
+            continue
+        hits = [surf for surf, _ in entities
+                if word.lower() in {t.lower() for t, _, _ in _tokens(surf)}]
+        if hits and word[:1].isupper():
+            parts = {t.lower() for t, _, _ in _tokens(hits[0])}
+            j, k = i, i
+            while j > 0 and toks[j - 1][0][:1].isupper() and toks[j - 1][0].lower() not in QWORDS:
+                j -= 1
+            while k + 1 < len(toks) and toks[k + 1][0][:1].isupper():
+                k += 1
+            extra = [t.lower() for t, _, _ in toks[j:k + 1] if t.lower() not in parts]
+            if any(x not in TITLES for x in extra):
+                continue  # another person's name: left to step 3
+            s = toks[j][1] if all(x in TITLES for x in extra) else s
+        if hits:
+            spans.append((s, e, hits[0], True))
+    # 3. capitalised runs that match nothing: names not in the post
+    run: list[tuple[str, int, int]] = []
+    for i, (word, s, e) in enumerate(toks + [("", len(q) + 1, len(q) + 1)]):
+        covered = any(a < e and s < b for a, b, _, _ in spans)
+        cap = (word[:1].isupper() and not covered and word.lower() not in PRONOUNS
+               and not (i == 0 and word.lower() in QWORDS) and word.lower() not in QWORDS)
+        if cap:
+            run.append((word, s, e))
+        elif run:
+            # a lone capitalised first word ("Put a box…") is capitalised by position only
+            if not (run[0][1] == toks[0][1] and len(run) == 1 and len(toks) > 1):
+                spans.append((run[0][1], run[-1][2], q[run[0][1]:run[-1][2]], False))
+            run = []
+    spans.sort()
+    masked, last = [], 0
+    for s, e, canon, known in spans:
+        masked.append(q[last:s])
+        masked.append("ENT")
+        last = e
+        target = out.known if known else out.unknown
+        if canon not in target:
+            target.append(canon)
+    masked.append(q[last:])
+    words = [w.lower() for w, _, _ in _tokens(q)]
+    for w in words:
+        if w in PRONOUNS and not out.named:
+            out.pronoun = PRONOUNS[w] or ""
+            break
+    for w in words:
+        if w in PLURALS:
+            out.plural = PLURALS[w] or ""
+            break
+    if out.plural is None and not out.named and out.pronoun is None and words[:1] == ["who"]:
+        out.plural = "PER"  # "who … in the photo?" with no name asks about the people
+    out.other = "other" in words or "others" in words or "second" in words
+    text = "".join(masked)
+    for p in PRONOUNS:
+        text = re.sub(rf"(?i)\b{p}\b", "ENT", text) if out.pronoun is not None else text
+    out.masked = text
+    return out
