@@ -1,5 +1,6 @@
 """`pip install .` (not editable) ships the configs, prompts, indexes and demo
 assets inside the installed packages."""
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,15 +26,28 @@ vectors, records, meta = load_index("twitter2017-minilm")
 assert vectors.shape == (202, 384) and meta["count"] == 202
 from pathlib import Path
 assert Path(demo_post()["image"]).is_file()
+from importlib import resources
+weights = [p for p in resources.files("riveg_weights").iterdir() if (p / "model.safetensors").is_file()]
+assert weights, "the shipped NER model is missing from the build"
+# every package of the source tree made it into the build
+import pkgutil
+built = {m.name for m in pkgutil.walk_packages(riveg_agent.__path__, "riveg_agent.") if m.ispkg}
+source = {m.name for m in pkgutil.walk_packages([sys.argv[2] + "/riveg_agent"], "riveg_agent.") if m.ispkg}
+assert source <= built, sorted(source - built)
 print("ok")
 """
 
 
 def test_non_editable_install_finds_its_data(tmp_path):
+    # Build from a clean copy: setuptools reuses ./build, whose stale files
+    # could hide a package missing from pyproject.toml.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "runs", "*.egg-info",
+                                                              "__pycache__", ".pytest_cache"))
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(ROOT)], check=True, capture_output=True, timeout=600)
-    proc = subprocess.run([sys.executable, "-c", CHECK, str(target), str(ROOT)], capture_output=True,
+                    "--target", str(target), str(src)], check=True, capture_output=True, timeout=600)
+    proc = subprocess.run([sys.executable, "-c", CHECK, str(target), str(src)], capture_output=True,
                           text=True, cwd=tmp_path, timeout=300,
                           env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

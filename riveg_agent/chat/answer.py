@@ -36,6 +36,8 @@ def sentence(call: dict, entities: list[tuple[str, str]], text: str = "") -> str
         if NOT_IN_POST in content:
             return (f"{who} is not mentioned in the post, so I have nothing grounded to say about "
                     f"{'them' if who else 'it'} (the post names: {entity_list(entities)}).")
+        if "has no image" in content:
+            return f"This post has no image, so {name} has nothing to look at" + (f" for {who}." if who else ".")
         return f"{name} could not answer: {content}"
     if name == "check_in_image":
         score = art["score"]

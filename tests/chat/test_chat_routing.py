@@ -22,7 +22,10 @@ DEMO = [("NASA", "ORG"), ("Eileen Collins", "PER"), ("Johnson Space Center", "OR
 @pytest.fixture(scope="module")
 def infos():
     sys.path.insert(0, str(HERE.parent / "third_party_plugin"))
-    from riveg_hello.plugin import image_colour_tool
+    try:
+        from riveg_hello.plugin import image_colour_tool
+    finally:
+        sys.path.remove(str(HERE.parent / "third_party_plugin"))
 
     ctx = PostContext(Post("t", "", None))
     return [tool_info(t) for t in make_tools(None, ctx) + [image_colour_tool(None, ctx)]]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import AIMessage, ToolMessage
 
 from riveg_agent.chat import ChatSession
 from riveg_agent.masks import decode
@@ -22,9 +21,14 @@ PLUGIN = Path(__file__).parents[1] / "third_party_plugin"
 def pipeline():
     """The fast chain, with the example third-party plugin registered (its chat tool)."""
     sys.path.insert(0, str(PLUGIN))
-    registry = Registry()
-    registry.register_module("riveg_hello.plugin", "riveg-hello-plugin")
-    return Pipeline("fast", registry=registry)
+    try:
+        registry = Registry(autoload=False)
+        registry.register_module("riveg_hello.plugin", "riveg-hello-plugin")
+        registry.load_entry_points()
+        registry._autoload = True
+    finally:
+        sys.path.remove(str(PLUGIN))  # other tests must not see the example plugin
+    yield Pipeline("fast", registry=registry)
 
 
 @pytest.fixture(scope="module")
