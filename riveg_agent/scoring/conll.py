@@ -60,3 +60,22 @@ def read_conll(path: Path) -> list[Tweet]:
         cur.tokens.append(token)
         cur.tags.append(tag)
     return tweets
+
+
+def gold_from_conll(path: Path, regions_of) -> tuple[list, set[str]]:
+    """Gold triples of a CoNLL file, each entity with the regions its image
+    has under its surface string: `regions_of(image_id) -> {name: [region]}`
+    (read only for tweets that have entities). Returns (triples, image ids)."""
+    from .triples import GoldTriple, normalise_type
+
+    triples, images = [], set()
+    for tweet in read_conll(path):
+        images.add(tweet.image)
+        ents = tweet.entities()
+        if not ents:
+            continue
+        regions = regions_of(tweet.image)
+        for name, typ in ents:
+            triples.append(GoldTriple(tweet.image, name, normalise_type(typ),
+                                      tuple(regions.get(name, ())), where(path, tweet.line)))
+    return triples, images

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Optional
 
-from .conll import read_conll, read_text
+from .conll import gold_from_conll, read_text
 from .errors import ScoringError, where
 from .paper import looks_like_paper, parse_line
-from .triples import GoldSet, GoldTriple, normalise_type
+from .triples import GoldSet, GoldTriple
 from .voc import read_voc
 
 GoldFormat = Literal["auto", "conll", "riveg", "labelme"]
@@ -25,17 +25,7 @@ def read_conll_xml(path: Path, xml_dir: Optional[Path] = None) -> GoldSet:
     xml_dir = xml_dir or default_xml_dir(path)
     if not xml_dir.is_dir():
         raise ScoringError(f"{xml_dir}: XML folder not found (give --xml-dir)")
-    triples: list[GoldTriple] = []
-    images: set[str] = set()
-    for tweet in read_conll(path):
-        images.add(tweet.image)
-        ents = tweet.entities()
-        if not ents:
-            continue
-        boxes = read_voc(xml_dir / f"{tweet.image}.xml")
-        for name, typ in ents:
-            triples.append(GoldTriple(tweet.image, name, normalise_type(typ),
-                                      tuple(boxes.get(name, ())), where(path, tweet.line)))
+    triples, images = gold_from_conll(path, lambda image: read_voc(xml_dir / f"{image}.xml"))
     return GoldSet(triples, images, "box", "conll", str(path))
 
 

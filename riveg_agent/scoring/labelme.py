@@ -8,9 +8,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .conll import read_conll
+from .conll import gold_from_conll
 from .errors import ScoringError, where
-from .triples import GoldSet, GoldTriple, Mask, normalise_type
+from .triples import GoldSet, Mask
 
 
 def _polygon(shape: dict[str, Any], src: str) -> list[float]:
@@ -59,15 +59,5 @@ def read_labelme(path: Path) -> dict[str, list[Mask]]:
 
 
 def read_labelme_gold(folder: Path, conll: Path) -> GoldSet:
-    triples: list[GoldTriple] = []
-    images: set[str] = set()
-    for tweet in read_conll(conll):
-        images.add(tweet.image)
-        ents = tweet.entities()
-        if not ents:
-            continue
-        masks = read_labelme(folder / f"{tweet.image}.json")
-        for name, typ in ents:
-            triples.append(GoldTriple(tweet.image, name, normalise_type(typ),
-                                      tuple(masks.get(name, ())), where(conll, tweet.line)))
+    triples, images = gold_from_conll(conll, lambda image: read_labelme(folder / f"{image}.json"))
     return GoldSet(triples, images, "mask", "labelme", str(folder))
