@@ -30,7 +30,19 @@ TARGET = {"twitter2017": 89.7, "twitter2015": 77.0, "twitter-gmner": 85.0}
 
 
 def _rss_mb() -> float:
+    """Peak resident set size of this process so far (MB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _current_rss_mb() -> float:
+    """Current resident set size (MB), from /proc on Linux; else the peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return _rss_mb()
 
 
 def measure_speed(model: str, data_dir: Path, threads: int, per_post: int) -> dict:
@@ -42,12 +54,13 @@ def measure_speed(model: str, data_dir: Path, threads: int, per_post: int) -> di
     from riveg_agent.ner.readers import load_split
     from riveg_agent.roles import Post
     from riveg_plugins.crf_ner import CrfRecognizer
-    rss_imports = _rss_mb()
+    rss_imports = _current_rss_mb()
     posts = [" ".join(e.tokens) for e in load_split(data_dir, "twitter2017", "test", False)]
     rec = CrfRecognizer(model, use_knowledge=False)
     t0 = time.time()
     rec._load()
     load_s = time.time() - t0
+    rss_loaded = _current_rss_mb()
     rec.recognize(Post("warm", posts[0]), None)
     t0 = time.time()
     rec.recognize_many([Post(str(i), p) for i, p in enumerate(posts)], [None] * len(posts))
@@ -59,7 +72,8 @@ def measure_speed(model: str, data_dir: Path, threads: int, per_post: int) -> di
     return {"threads": threads, "posts": len(posts), "load_seconds": round(load_s, 2),
             "posts_per_second_batched": round(batched, 1),
             "posts_per_second_one_by_one": round(single, 1),
-            "peak_rss_mb": round(_rss_mb(), 1), "rss_after_imports_mb": round(rss_imports, 1)}
+            "peak_rss_mb": round(_rss_mb(), 1), "rss_after_imports_mb": round(rss_imports, 1),
+            "rss_after_model_load_mb": round(rss_loaded, 1), "rss_end_mb": round(_current_rss_mb(), 1)}
 
 
 def main(argv=None) -> int:
@@ -86,6 +100,8 @@ def main(argv=None) -> int:
                                  "threads": args.threads}, "f1": {}, "speed": None,
                      "not_run": ["(c) local Qwen 0.5B knowledge: needs the knowledge cache "
                                  "of issue 4, which does not exist yet"]}
+    if args.skip_f1 and args.out.is_file():
+        results["f1"] = json.loads(args.out.read_text(encoding="utf-8")).get("f1", {})
     if not args.skip_f1:
         from riveg_agent.ner.evaluate import evaluate_mner
         for dataset, model in models.items():
@@ -123,7 +139,9 @@ def main(argv=None) -> int:
         lines.append(f"Speed ({s['threads']} threads, {s['posts']} Twitter-2017 test posts, text "
                      f"only): {s['posts_per_second_batched']} posts/s batched, "
                      f"{s['posts_per_second_one_by_one']} posts/s one by one; peak RSS "
-                     f"{s['peak_rss_mb']} MB (after imports {s['rss_after_imports_mb']} MB); "
+                     f"{s['peak_rss_mb']} MB (RSS after imports {s['rss_after_imports_mb']} MB, "
+                     f"after model load {s['rss_after_model_load_mb']} MB, at the end "
+                     f"{s['rss_end_mb']} MB); "
                      f"load {s['load_seconds']} s.")
     lines.append("Not run: " + "; ".join(results["not_run"]))
     print("\n".join(lines))
