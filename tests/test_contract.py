@@ -1,6 +1,5 @@
 """Contract tests over the plugin surface: any usable plugin of a role,
 built-in or third-party, must pass its role's test."""
-import numpy as np
 import pytest
 
 from riveg_agent.images import load_image

@@ -3,11 +3,10 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from riveg_agent.masks import decode
-from riveg_agent.schema import RLEMask, Result, parse_record
+from riveg_agent.schema import Result, parse_record
 
 
 def riveg(*args, timeout=600):

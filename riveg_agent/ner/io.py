@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-import torch
-
 from riveg_agent.errors import ModelError
 
 from .encoders import encoder_config_dict, load_encoder, load_tokenizer
