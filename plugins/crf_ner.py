@@ -65,7 +65,7 @@ class CrfRecognizer(Recognizer):
 
     def models(self) -> list[ModelRef]:
         from riveg_agent.ner.locate import WEIGHTS, resolve_model
-        from riveg_agent.ner.readers import file_sha256
+        from riveg_agent.models import file_sha256
         folder = resolve_model(self.model_name)
         path = folder / WEIGHTS
         return [ModelRef(name=f"riveg/{folder.name}", path=str(path),

@@ -9,7 +9,6 @@ by their tokens, never by position.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -145,10 +144,3 @@ def load_split(data_dir: Path, dataset: str, split: str, knowledge: bool = True)
     conll, know = dataset_files(data_dir, dataset, split)
     return load_examples(conll, know if knowledge else None)
 
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

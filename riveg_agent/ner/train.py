@@ -20,7 +20,8 @@ from riveg_agent.errors import ConfigError
 from . import io
 from .model import Encoded, NerConfig, SubwordCache, collate, encode
 from .predict import evaluate
-from .readers import dataset_files, file_sha256, load_split
+from ..models import file_sha256
+from .readers import dataset_files, load_split
 
 log = logging.getLogger("riveg.ner.train")
 
