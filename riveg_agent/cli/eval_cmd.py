@@ -130,14 +130,18 @@ def mner(model: Annotated[str, typer.Option("--model", help="shipped model name 
          data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with the datasets")] = Path("../shared/data"),
          knowledge: Annotated[MnerKnowledge, typer.Option(
              "--knowledge", help="none: post only; dataset: the dataset's LLM knowledge; "
-                                 "local: the local knowledge cache")] = MnerKnowledge.dataset,
+                                 "local: a file from `riveg knowledge generate` (--knowledge-file)")] = MnerKnowledge.dataset,
+         knowledge_file: Annotated[Optional[Path], typer.Option(
+             "--knowledge-file", help="with --knowledge local: the <EOS> knowledge file; only "
+                                      "the tweets it covers are scored")] = None,
+         limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N tweets")] = None,
          threads: Annotated[int, typer.Option("--threads", min=1)] = 2) -> None:
     """Span-level micro and per-type P/R/F1 (conlleval chunking) of an NER model."""
     from riveg_agent.errors import RivegError
     from riveg_agent.ner.evaluate import evaluate_mner
     try:
         result = evaluate_mner(model, dataset.value, split, data_dir, knowledge.value,
-                               threads=threads)
+                               threads=threads, knowledge_file=knowledge_file, limit=limit)
     except (RivegError, OSError) as exc:
         _fail(exc)
     typer.echo(json.dumps(result, indent=2))

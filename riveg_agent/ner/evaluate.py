@@ -1,13 +1,13 @@
 """`riveg eval mner` as a library function: a trained tagger on one split of
-a dataset, with no knowledge, the dataset's knowledge, or (later) a local
-knowledge cache."""
+a dataset, with no knowledge, the dataset's knowledge, or a local knowledge
+file written by `riveg knowledge generate` (only the tweets it covers)."""
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
-from .readers import DataError, load_split
+from .readers import DataError, dataset_files, load_examples, load_split
 
 KNOWLEDGE_SOURCES = ("none", "dataset", "local")
 # datasets each shipped/trained model must not be scored on (leakage):
@@ -17,26 +17,34 @@ LEAKY = {"twitter-gmner": ("twitter2015", "twitter2017")}
 
 def evaluate_mner(model: str, dataset: str, split: str, data_dir: Path,
                   knowledge: str = "dataset", batch_size: int = 32,
-                  threads: int = 2) -> dict[str, Any]:
+                  threads: int = 2, knowledge_file: Optional[Path] = None,
+                  limit: Optional[int] = None) -> dict[str, Any]:
     import torch
 
     from . import io
     from .predict import evaluate
     if knowledge not in KNOWLEDGE_SOURCES:
         raise DataError(f"unknown knowledge source {knowledge!r}; choose one of {', '.join(KNOWLEDGE_SOURCES)}")
-    if knowledge == "local":
-        raise DataError("knowledge 'local' needs the local knowledge cache (issue 4), "
-                        "which does not exist yet; use 'none' or 'dataset'")
+    if (knowledge == "local") != (knowledge_file is not None):
+        raise DataError("--knowledge local and --knowledge-file FILE go together")
     torch.set_num_threads(threads)
     tagger, tokenizer = io.load(model)
     trained_on = getattr(tagger, "trained_on", None)
     if trained_on in LEAKY and dataset in LEAKY[trained_on] and split == "test":
         raise DataError(f"model '{model}' was trained on {trained_on}, which contains "
                         f"{dataset} test tweets: refusing a leaky score")
-    examples = load_split(data_dir, dataset, split, knowledge == "dataset")
+    if knowledge == "local":
+        conll, _ = dataset_files(data_dir, dataset, split)
+        examples = [e for e in load_examples(conll, knowledge_file) if e.knowledge is not None]
+        if not examples:
+            raise DataError(f"{knowledge_file}: covers no tweet of {dataset}/{split}")
+    else:
+        examples = load_split(data_dir, dataset, split, knowledge == "dataset")
+    examples = examples[:limit] if limit else examples
     t0 = time.time()
-    result = evaluate(tagger, tokenizer, examples, knowledge == "dataset", batch_size)
+    result = evaluate(tagger, tokenizer, examples, knowledge != "none", batch_size)
     seconds = time.time() - t0
     return {"task": "mner", "model": model, "dataset": dataset, "split": split,
-            "knowledge": knowledge, **result, "seconds": round(seconds, 2),
+            "knowledge": knowledge, "knowledge_file": str(knowledge_file) if knowledge_file else None,
+            "posts": len(examples), **result, "seconds": round(seconds, 2),
             "posts_per_second": round(len(examples) / seconds, 2) if seconds else None}

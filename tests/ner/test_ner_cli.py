@@ -34,7 +34,28 @@ def test_eval_mner_refuses_leaky_and_local(tiny_model, tmp_path):
     assert res.exit_code == 2 and "leaky" in res.output
     res = runner.invoke(app, ["eval", "mner", "--model", str(tmp_path / "g"), "--dataset",
                               "twitter2017", "--data-dir", str(DATA), "--knowledge", "local"])
-    assert res.exit_code == 2 and "issue 4" in res.output
+    assert res.exit_code == 2 and "--knowledge-file" in res.output
+
+
+def test_eval_mner_with_a_partial_local_knowledge_file(tiny_model, tmp_path):
+    """Only the tweets the local file covers are scored (a resumable file may be partial)."""
+    from riveg_agent.ner import io
+    model, tok = tiny_model
+    io.save(model, tok, tmp_path / "m", extra={"dataset": "twitter2017"})
+    blocks = (DATA / "twitter2017" / "knowledge" / "test.txt").read_text(encoding="utf-8") \
+        .replace("\r\n", "\n").split("\n\n")
+    full = [b for b in blocks if b.strip()]
+    assert len(full) >= 2
+    partial = tmp_path / "k.txt"
+    partial.write_text("\n\n".join(full[:-1]) + "\n\n", encoding="utf-8")
+    args = ["eval", "mner", "--model", str(tmp_path / "m"), "--dataset", "twitter2017", "--split", "test",
+            "--data-dir", str(DATA), "--threads", "1"]
+    res = runner.invoke(app, args + ["--knowledge", "local", "--knowledge-file", str(partial)])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["posts"] == len(full) - 1 and out["with_knowledge"] == len(full) - 1
+    res = runner.invoke(app, args + ["--knowledge", "none", "--limit", "1"])
+    assert json.loads(res.output)["posts"] == 1
 
 
 def test_train_ner_cli_reports_bad_config(tmp_path):
