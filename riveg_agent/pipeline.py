@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from . import __version__
 from .config import PipelineConfig, load_config
-from .errors import InputError, PluginUnavailable, RegistryError
+from .errors import InputError, RegistryError
 from .images import PostImage, load_image
 from .masks import clip_box, encode
 from .registry import ROLES, Registry, default_registry
@@ -53,8 +53,6 @@ class Pipeline:
             spec = self.registry.get(role, rc.plugin)
             try:
                 instance = spec.factory(**rc.params)
-            except PluginUnavailable:
-                raise
             except (TypeError, ValueError) as exc:
                 raise RegistryError(f"plugin '{rc.plugin}' for role '{role}' rejected its "
                                     f"parameters: {exc}") from exc
