@@ -9,30 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 from .errors import RivegError
 from .exemplars import read_captions
+from .ner.readers import dataset_files
 from .scoring.conll import Tweet, read_conll
 
-SPLITS = {"dev": "valid", "validation": "valid"}
-DATASETS = {
-    "twitter2015": ("twitter2015/{split}.txt", ["captions/BLIP2_15.txt"]),
-    "twitter2017": ("twitter2017/{split}.txt", ["captions/BLIP2_17.txt"]),
-    # GMNER tweets come from both; its dev split is called dev.
-    "twitter-gmner": ("twitter-gmner/txt/{split}.txt", ["captions/BLIP2_15.txt", "captions/BLIP2_17.txt"]),
+# Caption files per dataset (GMNER tweets come from both 2015 and 2017).
+CAPTIONS = {
+    "twitter2015": ["captions/BLIP2_15.txt"],
+    "twitter2017": ["captions/BLIP2_17.txt"],
+    "twitter-gmner": ["captions/BLIP2_15.txt", "captions/BLIP2_17.txt"],
 }
+SPLIT_ALIASES = {"valid": "dev", "validation": "dev"}
 NO_CAPTION = "no image description"
 
 
 def split_file(data_dir: Path, dataset: str, split: str) -> Path:
-    if dataset not in DATASETS:
-        raise RivegError(f"unknown dataset '{dataset}'; choose one of {', '.join(DATASETS)}")
-    pattern = DATASETS[dataset][0]
-    name = split if dataset == "twitter-gmner" else SPLITS.get(split, split)
-    if dataset == "twitter-gmner" and split == "valid":
-        name = "dev"
-    path = data_dir / pattern.format(split=name)
+    """The CoNLL file of a split (the dataset map of riveg_agent.ner.readers)."""
+    path = dataset_files(data_dir, dataset, SPLIT_ALIASES.get(split, split))[0]
     if not path.is_file():
         raise RivegError(f"no split file {path}")
     return path
@@ -40,7 +36,7 @@ def split_file(data_dir: Path, dataset: str, split: str) -> Path:
 
 def dataset_captions(data_dir: Path, dataset: str) -> dict[str, str]:
     caps: dict[str, str] = {}
-    for rel in DATASETS[dataset][1]:
+    for rel in CAPTIONS[dataset]:
         if (data_dir / rel).is_file():
             caps.update(read_captions(data_dir / rel))
     return caps
@@ -110,13 +106,3 @@ def generate_split(pipeline, data_dir: Path, dataset: str, split: str, out: Path
             if on_tweet:
                 on_tweet(n, len(tweets))
     return stats
-
-
-def iter_blocks(path: Path) -> Iterator[tuple[list[str], str]]:
-    """(tokens, knowledge) per tweet of a knowledge file (for checks and tests)."""
-    for block in path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n\n"):
-        lines = [l for l in block.splitlines() if l]
-        if not lines:
-            continue
-        cut = next(i for i, l in enumerate(lines) if l.startswith("<EOS>"))
-        yield [l.split("\t")[0] for l in lines[:cut]], " ".join(l.split("\t")[0] for l in lines[cut + 1:])

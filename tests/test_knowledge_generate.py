@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from riveg_agent.errors import RivegError
-from riveg_agent.knowledge_gen import done_blocks, generate_split, iter_blocks
+from riveg_agent.knowledge_gen import done_blocks, generate_split
+from riveg_agent.ner.readers import read_knowledge
 from riveg_agent.scoring.conll import read_conll
 
 DATA = Path(__file__).parent / "fixtures" / "data"
@@ -17,9 +18,9 @@ def test_writes_the_eos_format_then_resumes_from_the_cache(tmp_path, fast_pipeli
     tweets = read_conll(DATA / "twitter2017" / "test.txt")
     stats = generate_split(fast_pipeline, DATA, "twitter2017", "test", out)
     assert (stats.total, stats.generated, stats.skipped) == (3, 3, 0)
-    blocks = list(iter_blocks(out))
-    assert [b[0] for b in blocks] == [t.tokens for t in tweets]
-    assert all(k.startswith("Named entities:") for _, k in blocks)
+    blocks = read_knowledge(out)
+    assert [b.tokens for b in blocks] == [t.tokens for t in tweets]
+    assert all(" ".join(b.knowledge).startswith("Named entities:") for b in blocks)
     first_lines = out.read_text().splitlines()[: len(tweets[0].tokens) + 1]
     assert first_lines[-1] == "<EOS>\tX"
     assert first_lines[0] == f"{tweets[0].tokens[0]}\t{tweets[0].tags[0]}"
@@ -51,7 +52,7 @@ def test_cli_reports_counts(tmp_path):
            "--limit", "1"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "1 generated" in proc.stderr and len(list(iter_blocks(out))) == 1
+    assert "1 generated" in proc.stderr and len(read_knowledge(out)) == 1
     bad = subprocess.run(cmd[:-6] + ["--dataset", "twitter2099", "--split", "test", "--out", str(out)],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown dataset 'twitter2099'" in bad.stderr

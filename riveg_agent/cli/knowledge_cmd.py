@@ -14,7 +14,7 @@ app = typer.Typer(help="Auxiliary knowledge from the local LLM (PLIM).", no_args
 @app.command("generate")
 def generate(data_dir: Path = typer.Option(..., "--data-dir", help="folder with twitter2015/, twitter2017/, twitter-gmner/, captions/"),
              dataset: str = typer.Option(..., "--dataset", help="twitter2015, twitter2017 or twitter-gmner"),
-             split: str = typer.Option(..., "--split", help="train, valid (or dev) or test"),
+             split: str = typer.Option(..., "--split", help="train, dev (or valid) or test"),
              out: Path = typer.Option(..., "--out", help="knowledge file to write (appended; resumable)"),
              llm: Optional[str] = typer.Option(None, "--llm", help="GGUF id or path (default: the config's)"),
              config: str = typer.Option("default", "--config", help=CONFIG_HELP),
