@@ -42,8 +42,13 @@ class Mentions:
         return self.known + self.unknown
 
 
+def _bare(word: str) -> str:
+    """The word without a possessive or trailing dots ("LeBron's" -> "LeBron")."""
+    return re.sub(r"['’]s$", "", word).rstrip(".'’")
+
+
 def _tokens(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group(0).rstrip(".'’"), m.start(), m.start() + len(m.group(0).rstrip(".'’")))
+    return [(_bare(m.group(0)), m.start(), m.start() + len(_bare(m.group(0))))
             for m in WORD.finditer(text)]
 
 

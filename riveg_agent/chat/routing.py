@@ -26,18 +26,21 @@ EXAMPLES: dict[str, list[str]] = {
         "where is ENT", "where is ENT in the photo", "where is ENT in the image", "show me ENT",
         "find ENT in the picture", "point to ENT", "box around ENT", "locate ENT", "draw a box on ENT",
         "which part of the picture is ENT", "highlight ENT", "where exactly is ENT", "where can i find ENT",
-        "show ENT", "give me the bounding box of ENT", "where does ENT appear", "show me where ENT is"],
+        "show ENT", "give me the bounding box of ENT", "where does ENT appear", "show me where ENT is",
+        "what is ENT location in the photo", "where is ENT standing", "mark ENT on the image"],
     "segment_entity": [
         "segment ENT", "mask of ENT", "cut out ENT", "outline ENT", "segmentation mask of ENT",
         "draw the shape of ENT", "which pixels are ENT", "give me a mask for ENT", "segment ENT please",
-        "separate ENT from the background", "trace ENT", "mask ENT"],
+        "separate ENT from the background", "trace ENT", "mask ENT", "cut ENT out of the picture",
+        "cut ENT out of the photo please", "crop ENT out", "extract ENT from the image"],
     "check_in_image": [
         "is ENT in the picture", "is ENT in the image", "does ENT appear in the photo", "can you see ENT",
         "is ENT visible", "is ENT shown in the photo", "is ENT pictured", "is ENT in the photo",
         "which people appear in the photo", "which people in the tweet appear in the photo",
         "who in the post is in the picture", "are they in the image", "does the photo show ENT",
         "is ENT actually there", "which entities are visible", "who is in the photo",
-        "is ENT present in the image", "does ENT show up in the picture"],
+        "is ENT present in the image", "does ENT show up in the picture",
+        "which of them can be seen in the photo", "who can be seen in the picture"],
     "expand_entity": [
         "what is ENT", "who is ENT", "tell me about ENT", "what does ENT refer to", "explain ENT",
         "what kind of thing is ENT", "describe ENT", "what do you know about ENT", "who's ENT",
@@ -63,7 +66,8 @@ EXAMPLES: dict[str, list[str]] = {
     EXPLAIN: [
         "why do you think so", "why", "how do you know", "what is the evidence", "explain your answer",
         "on what basis", "why is that", "what makes you say that", "how did you decide",
-        "what is your evidence", "why not", "how sure are you"],
+        "what is your evidence", "why not", "how sure are you", "how can you tell",
+        "how are you sure", "are you sure about that", "what is that based on"],
 }
 FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|now)\b", re.I)
 MIN_CONFIDENCE = 0.5

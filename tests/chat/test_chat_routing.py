@@ -37,7 +37,8 @@ def test_routing_set_is_big_enough():
     assert any(c["post"] == "demo-astronaut" for c in convs)
 
 
-@pytest.mark.parametrize("name", ["routing_set.jsonl", "routing_heldout.jsonl"])
+@pytest.mark.parametrize("name", ["routing_set.jsonl", "routing_heldout.jsonl",
+                                  "routing_heldout2.jsonl", "routing_heldout3.jsonl"])
 def test_fallback_router_accuracy(infos, name):
     score = evaluate(RuleRouter(infos), load_set(HERE / name))
     assert score.accuracy >= 0.95, score.misses
@@ -49,6 +50,8 @@ def test_mentions_partial_titles_and_other_people():
     serena = [("Serena Williams", "PER"), ("Wimbledon", "MISC")]
     assert find_mentions("Is Venus Williams there?", serena).unknown == ["Venus Williams"]
     assert find_mentions("Where is Pope Francis?", [("Francis", "PER")]).named == ["Francis"]
+    lebron = [("LeBron James", "PER"), ("Lakers", "ORG")]
+    assert find_mentions("what's LeBron's location?", lebron).known == ["LeBron James"]
     m = find_mentions("show me her", DEMO)
     assert m.pronoun == "PER" and "ENT" in m.masked
 
