@@ -16,6 +16,8 @@ from typing import Any, Optional
 import torch
 
 from riveg_agent.errors import ConfigError
+from riveg_agent.training import (load_checkpoint, optimizer_and_schedule, save_checkpoint,
+                                   setup_logging)
 
 from . import io
 from .model import Encoded, NerConfig, SubwordCache, collate, encode
@@ -98,15 +100,6 @@ def _batches(enc_k: list[Encoded], enc_t: list[Encoded], cfg: TrainConfig,
     return batches
 
 
-def _setup_logging(out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(out / "train.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    log.handlers = [handler, logging.StreamHandler()]
-    log.setLevel(logging.INFO)
-    log.propagate = False
-
-
 def _data_hashes(data_dir: Path, dataset: str, splits: tuple[str, ...]) -> dict[str, str]:
     hashes = {}
     for split in splits:
@@ -116,33 +109,12 @@ def _data_hashes(data_dir: Path, dataset: str, splits: tuple[str, ...]) -> dict[
     return hashes
 
 
-def _save_checkpoint(ckpt: Path, model, optimizer, scheduler, state: TrainState) -> None:
-    from safetensors.torch import save_file
-    ckpt.mkdir(parents=True, exist_ok=True)
-    tmp = ckpt / "state.json.tmp"
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
-              str(ckpt / "model.safetensors"))
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()},
-               ckpt / "optimizer.pt")
-    tmp.write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
-    tmp.replace(ckpt / "state.json")  # the state file lands last: it marks a whole checkpoint
-
-
-def _load_checkpoint(ckpt: Path, model, optimizer, scheduler) -> TrainState:
-    from safetensors.torch import load_file
-    model.load_state_dict(load_file(str(ckpt / "model.safetensors")))
-    opt = torch.load(ckpt / "optimizer.pt", weights_only=True)
-    optimizer.load_state_dict(opt["optimizer"])
-    scheduler.load_state_dict(opt["scheduler"])
-    return TrainState(**json.loads((ckpt / "state.json").read_text(encoding="utf-8")))
-
-
 def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
           progress: bool = True) -> dict[str, Any]:
     """Train, keep the best dev model in cfg.out_dir; returns its summary."""
     out = Path(cfg.out_dir)
     ckpt = out / "checkpoint"
-    _setup_logging(out)
+    setup_logging(log, out)
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     if (ckpt / "state.json").is_file() and not resume:
@@ -158,25 +130,13 @@ def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
     enc_k = [encode(sub, e.tokens, e.knowledge, cfg.max_length, e.tags, label_index) for e in train_ex]
     enc_t = [encode(sub, e.tokens, None, cfg.max_length, e.tags, label_index) for e in train_ex]
 
-    head = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
-    enc_decay = [p for n, p in model.named_parameters()
-                 if n.startswith("encoder.") and p.ndim > 1]
-    enc_nodecay = [p for n, p in model.named_parameters()
-                   if n.startswith("encoder.") and p.ndim <= 1]
-    optimizer = torch.optim.AdamW([
-        {"params": enc_decay, "lr": cfg.lr, "weight_decay": cfg.weight_decay},
-        {"params": enc_nodecay, "lr": cfg.lr, "weight_decay": 0.0},
-        {"params": head, "lr": cfg.head_lr, "weight_decay": 0.0},
-    ])
     steps_per_epoch = math.ceil(len(enc_k) / cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
-    warmup = max(1, int(cfg.warmup_ratio * total))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+    optimizer, scheduler = optimizer_and_schedule(model, cfg.lr, cfg.head_lr, cfg.weight_decay,
+                                                  steps_per_epoch * cfg.epochs, cfg.warmup_ratio)
 
     state = TrainState()
     if resume and (ckpt / "state.json").is_file():
-        state = _load_checkpoint(ckpt, model, optimizer, scheduler)
+        state = TrainState(**load_checkpoint(ckpt, model, optimizer, scheduler))
         log.info("resumed at epoch %d step %d (global %d), best dev F1 %.4f",
                  state.epoch + 1, state.step_in_epoch, state.global_step, state.best_f1)
     else:
@@ -216,7 +176,7 @@ def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
                              scheduler.get_last_lr()[0], dt / cfg.log_every)
                     run_loss, t0 = 0.0, time.time()
                 if state.global_step % cfg.checkpoint_every == 0:
-                    _save_checkpoint(ckpt, model, optimizer, scheduler, state)
+                    save_checkpoint(ckpt, model, optimizer, scheduler, asdict(state))
             state.seconds += time.time() - t0
             bar.remove_task(task)
             dev = evaluate(model, tokenizer, dev_ex, cfg.use_knowledge and cfg.eval_with_knowledge)
@@ -243,7 +203,7 @@ def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
                     log.info("stop: the next epoch would overrun the %.0f-minute budget",
                              cfg.time_budget_min)
                     state.done = True
-            _save_checkpoint(ckpt, model, optimizer, scheduler, state)
+            save_checkpoint(ckpt, model, optimizer, scheduler, asdict(state))
     summary = {"best_epoch": state.best_epoch, "best_dev_f1": state.best_f1,
                "history": state.history, "train_seconds": round(state.seconds, 1),
                "out_dir": str(out)}
