@@ -11,7 +11,7 @@ BUILTIN = {
     "knowledge": {"riveg.llama_knowledge.v1"},
     "recognizer": {"riveg.spacy_ner.v1", "riveg.plim_crf_ner.v1"},
     "expander": {"riveg.llama_expander.v1"},
-    "entailment": {"riveg.detector_entailment.v1"},
+    "entailment": {"riveg.detector_entailment.v1", "riveg.caption_ve.v1", "riveg.clip_ve.v1"},
     "grounder": {"riveg.detector_grounder.v1"},
     "segmenter": {"riveg.grabcut_segmenter.v1", "riveg.sam_segmenter.v1"},
 }

@@ -145,3 +145,35 @@ def mner(model: Annotated[str, typer.Option("--model", help="shipped model name 
     except (RivegError, OSError) as exc:
         _fail(exc)
     typer.echo(json.dumps(result, indent=2))
+
+
+@app.command("ve")
+def ve(model: Annotated[str, typer.Option("--model", help="shipped VE model name or model folder")] = "ve-minilm-gmner",
+       split: Annotated[str, typer.Option("--split", help="train, dev or test")] = "test",
+       data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with twitter-gmner/ and captions/")] = Path("../shared/data"),
+       expansions: Annotated[Optional[Path], typer.Option(
+           "--expansions", help="JSONL {image, entity, type, expansion} for the referring expressions")] = None,
+       threshold: Annotated[Optional[float], typer.Option("--threshold", help="default: the model's (chosen on dev)")] = None,
+       limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N entities")] = None,
+       threads: Annotated[int, typer.Option("--threads", min=1)] = 2) -> None:
+    """Visual entailment with gold entities on Twitter-GMNER: accuracy, P/R/F1
+    of the groundable class, majority baseline, per-type accuracy."""
+    import torch
+
+    from riveg_agent.errors import RivegError
+    from riveg_agent.ve import io as ve_io
+    from riveg_agent.ve.data import load_ve_split
+    from riveg_agent.ve.evaluate import metrics
+    from riveg_agent.ve.train import predict
+    try:
+        torch.set_num_threads(threads)
+        net, tokenizer, saved = ve_io.load(model)
+        examples = load_ve_split(data_dir, split, expansions)[:limit]
+        probs = predict(net, tokenizer, examples)
+    except (RivegError, OSError) as exc:
+        _fail(exc)
+    result = metrics(examples, probs, net.config.threshold if threshold is None else threshold)
+    result.update({"model": model, "split": split,
+                   "expansions": str(expansions) if expansions else None,
+                   "with_expansion": sum(1 for e in examples if e.expansion)})
+    typer.echo(json.dumps(result, indent=2))

@@ -1,4 +1,4 @@
-"""`riveg train ...`: thin CLI over riveg_agent.ner.train."""
+"""`riveg train ...`: thin CLI over riveg_agent.ner.train and riveg_agent.ve.train."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import typer
 
 from riveg_agent.errors import RivegError
 
-app = typer.Typer(help="Train models (the PLIM NER recognizer).", no_args_is_help=True)
+app = typer.Typer(help="Train models (the PLIM NER recognizer, the VE cross-encoder).", no_args_is_help=True)
 
 
 @app.command("ner")
@@ -22,6 +22,26 @@ def ner(config: Annotated[Path, typer.Option("--config", help="training YAML (se
     from riveg_agent.ner.train import TrainConfig, train
     try:
         cfg = TrainConfig.from_yaml(config)
+        if out_dir is not None:
+            cfg.out_dir = str(out_dir)
+        summary = train(cfg, data_dir, resume=resume, progress=progress)
+    except (RivegError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(json.dumps(summary, indent=2))
+
+
+@app.command("ve")
+def ve(config: Annotated[Path, typer.Option("--config", help="training YAML (see riveg_agent/configs/ve/)")],
+       data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with twitter-gmner/ and captions/")],
+       resume: Annotated[bool, typer.Option("--resume", help="continue from out_dir/checkpoint")] = False,
+       out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="override the config's out_dir")] = None,
+       progress: Annotated[bool, typer.Option("--progress/--no-progress", help="rich progress bar")] = True) -> None:
+    """Train the caption cross-encoder for visual entailment on Twitter-GMNER;
+    the best dev model (and its dev-chosen threshold) lands in out_dir."""
+    from riveg_agent.ve.train import VeTrainConfig, train
+    try:
+        cfg = VeTrainConfig.from_yaml(config)
         if out_dir is not None:
             cfg.out_dir = str(out_dir)
         summary = train(cfg, data_dir, resume=resume, progress=progress)

@@ -1,10 +1,12 @@
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from riveg_agent.cli import app
 
-from conftest import DATA
+DATA = Path(__file__).parent / "fixtures" / "data"
+
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ from riveg_agent.ner.features import SHAPE_IDS, shape
 from riveg_agent.ner.readers import (DataError, align_knowledge, load_split, normalise_tag,
                                      read_knowledge)
 
-from conftest import DATA
+DATA = Path(__file__).parent / "fixtures" / "data"
 
 
 def test_knowledge_file_crlf_records_split_at_eos():

@@ -1,11 +1,12 @@
 import json
+from pathlib import Path
 
 import pytest
 
 from riveg_agent.errors import ConfigError
 from riveg_agent.ner.train import TrainConfig, train
 
-from conftest import DATA
+DATA = Path(__file__).parent / "fixtures" / "data"
 
 
 def _cfg(tiny_tokenizer_dir, tiny_config, out, **kw):

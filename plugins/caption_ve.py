@@ -1,0 +1,105 @@
+"""Visual entailment by the caption cross-encoder trained on Twitter-GMNER
+(riveg_agent.ve): P(entail) of `Name (TYPE) – expansion` against the tweet and
+the image description from the Captioner role. With an image and
+`detector_regions` on, a groundable PER entity also gets the face the
+detector VE would give it, so the grounder boxes the right person.
+Registering imports no torch; the model loads on first use."""
+from __future__ import annotations
+
+import importlib.util
+from typing import Optional
+
+from riveg_agent.roles import Caption, EntailmentDecision, Entailment, Expression, Post
+from riveg_agent.schema import ModelRef
+
+DEFAULT_MODEL = "ve-minilm-gmner"
+LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on Twitter-GMNER "
+           "research data and its BLIP-2 / RiVEG image descriptions, see weights/README.md)")
+
+_cache: dict[str, tuple] = {}
+
+
+def _check(model: str = DEFAULT_MODEL, **_) -> Optional[str]:
+    for pkg in ("transformers", "safetensors"):
+        if importlib.util.find_spec(pkg) is None:
+            return f"package {pkg} is not installed"
+    from riveg_agent.errors import ModelError
+    from riveg_agent.ve.io import resolve_model
+    try:
+        resolve_model(model)
+    except ModelError as exc:
+        return str(exc)
+    return None
+
+
+class CaptionEntailment(Entailment):
+    def __init__(self, model: str, threshold: Optional[float], detector_regions: bool,
+                 threads: Optional[int]):
+        self.model_name = model
+        self.threshold = threshold
+        self.detector_regions = detector_regions
+        self.threads = threads
+
+    def _load(self):
+        if self.model_name not in _cache:
+            from riveg_agent.ve.io import load
+            _cache[self.model_name] = load(self.model_name)
+        if self.threads:
+            import torch
+            torch.set_num_threads(self.threads)
+        return _cache[self.model_name]
+
+    def models(self) -> list[ModelRef]:
+        from riveg_agent.models import file_sha256
+        from riveg_agent.ve.io import WEIGHTS, resolve_model
+        path = resolve_model(self.model_name) / WEIGHTS
+        refs = [ModelRef(name=f"riveg/{path.parent.name}", path=str(path),
+                         sha256=file_sha256(path), license=LICENSE)]
+        if self.detector_regions:
+            from ._vision import BLAZEFACE
+            refs.append(BLAZEFACE)
+        return refs
+
+    def entail(self, post: Post, caption: Optional[Caption],
+               expressions: list[Expression]) -> list[EntailmentDecision]:
+        if not expressions:
+            return []
+        if post.image is None and caption is None:
+            return [EntailmentDecision(False, 0.0, "the post has no image") for _ in expressions]
+        model, tokenizer, _ = self._load()
+        threshold = model.config.threshold if self.threshold is None else self.threshold
+        described = caption.text if caption else ""
+        probs = model.probabilities(tokenizer, [e.text for e in expressions],
+                                    [post.text] * len(expressions), [described] * len(expressions))
+        regions = self._detector_regions(post, caption, expressions)
+        decisions = []
+        for expr, p, region in zip(expressions, probs, regions):
+            yes = p >= threshold
+            evidence = (f"caption cross-encoder: P(in image) {p:.2f} {'>=' if yes else '<'} threshold "
+                        f"{threshold:.2f}, from the tweet and the image description '{described}'")
+            if yes and region is not None:
+                evidence += f"; {region.evidence}"
+            decisions.append(EntailmentDecision(yes, p, evidence,
+                                                region.region if yes and region else None,
+                                                region.label if yes and region else None))
+        return decisions
+
+    def _detector_regions(self, post, caption, expressions) -> list[Optional[EntailmentDecision]]:
+        """The detector VE's decision where it found a region, else None."""
+        if not self.detector_regions or post.image is None:
+            return [None] * len(expressions)
+        from .detector_grounding import DetectorEntailment
+        found = DetectorEntailment(0.5).entail(post, caption, expressions)
+        return [d if d.groundable and d.region is not None else None for d in found]
+
+
+def factory(model: str = DEFAULT_MODEL, threshold: Optional[float] = None,
+            detector_regions: bool = True, threads: Optional[int] = None) -> CaptionEntailment:
+    return CaptionEntailment(model, threshold, detector_regions, threads)
+
+
+def register(registry) -> None:
+    registry.add("entailment", "riveg.caption_ve.v1", factory,
+                 description="caption cross-encoder (MiniLM) trained on Twitter-GMNER: is the "
+                             "referring expression in the image, given tweet + image description",
+                 check=_check)

@@ -1,0 +1,83 @@
+"""Caption cross-encoder for visual entailment: one encoder pass over
+
+    [CLS] Name (TYPE) – expansion [SEP] tweet [SEP] image description [SEP]
+
+then the mean of all tokens and the mean of the expression's tokens,
+concatenated, to one logit (entail). The image side is cut first when the
+pair is too long. Any Hugging Face encoder (riveg_agent.ner.encoders)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Optional, Sequence
+
+import torch
+from torch import nn
+
+from riveg_agent.ner.encoders import load_encoder
+
+
+@dataclass
+class VeConfig:
+    """What the model is; saved as JSON beside the weights."""
+
+    encoder: str = "minilm"
+    max_length: int = 192
+    dropout: float = 0.1
+    threshold: float = 0.5  # on the entail probability; chosen on dev by training
+    encoder_config: Optional[dict[str, Any]] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "VeConfig":
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def image_side(text: str, caption: str) -> str:
+    return f"{text} [SEP] {caption}" if caption else text
+
+
+def tokenize(tokenizer, expressions: Sequence[str], texts: Sequence[str],
+             captions: Sequence[str], max_length: int) -> dict[str, torch.Tensor]:
+    """The batch's pairs, padded; the image side is truncated first."""
+    return tokenizer(list(expressions), [image_side(t, c) for t, c in zip(texts, captions)],
+                     truncation="only_second", max_length=max_length, padding=True,
+                     return_tensors="pt", return_token_type_ids=True)
+
+
+class CrossEncoderVE(nn.Module):
+    def __init__(self, config: VeConfig, encoder: Optional[nn.Module] = None):
+        super().__init__()
+        self.config = config
+        self.encoder = encoder if encoder is not None else load_encoder(config.encoder,
+                                                                        config.encoder_config)
+        hidden = self.encoder.config.hidden_size
+        self.dropout = nn.Dropout(config.dropout)
+        self.head = nn.Linear(2 * hidden, 1)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Entail logits, shape [batch]."""
+        mask = batch["attention_mask"]
+        out = self.encoder(input_ids=batch["input_ids"], attention_mask=mask,
+                           token_type_ids=batch.get("token_type_ids")).last_hidden_state
+        m = mask.unsqueeze(-1).to(out.dtype)
+        # The expression is the first segment: [CLS] .. [SEP] (token type 0).
+        first = m * (batch["token_type_ids"] == 0).unsqueeze(-1).to(out.dtype) \
+            if "token_type_ids" in batch else m
+        pooled = torch.cat([(out * m).sum(1) / m.sum(1).clamp(min=1),
+                            (out * first).sum(1) / first.sum(1).clamp(min=1)], dim=-1)
+        return self.head(self.dropout(pooled)).squeeze(-1)
+
+    @torch.no_grad()
+    def probabilities(self, tokenizer, expressions: Sequence[str], texts: Sequence[str],
+                      captions: Sequence[str], batch_size: int = 32) -> list[float]:
+        was = self.training
+        self.eval()
+        probs: list[float] = []
+        for s in range(0, len(expressions), batch_size):
+            batch = tokenize(tokenizer, expressions[s:s + batch_size], texts[s:s + batch_size],
+                             captions[s:s + batch_size], self.config.max_length)
+            probs += torch.sigmoid(self(batch)).tolist()
+        self.train(was)
+        return probs

@@ -1,0 +1,174 @@
+"""VE: D_GMNER(VE) reader, metrics, training with a tiny encoder, save/load,
+`riveg eval ve`, and the caption_ve plugin over the trained folder."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from riveg_agent.cli import app
+from riveg_agent.errors import RivegError
+from riveg_agent.roles import Caption, EntitySpan, Expression, Post
+from riveg_agent.ve.data import load_ve_split, read_long_captions
+from riveg_agent.ve.evaluate import best_threshold, metrics
+from riveg_agent.ve.train import VeTrainConfig, train
+
+DATA = Path(__file__).parent / "fixtures" / "data"
+
+
+def test_examples_one_per_entity_labelled_by_xml_names():
+    ex = load_ve_split(DATA, "dev")
+    assert [(e.image, e.entity, e.type, e.label) for e in ex] == [
+        ("devp1", "Kawhi Leonard", "PER", 1), ("devp1", "Toronto", "LOC", 0),
+        ("devp2", "nba", "ORG", 0), ("devp2", "Golden State Warriors", "ORG", 0),
+        ("devp3", "Paris", "LOC", 0), ("devp4", "Blackburn", "LOC", 0),
+        ("devp4", "Leonard", "PER", 1), ("devp6", "Toronto", "ORG", 1)]
+    first = ex[0]
+    assert first.text == "Kawhi Leonard celebrates in Toronto"
+    # short BLIP-2 caption, then the long description (both paragraphs, one line)
+    assert first.caption == ("a man holding a trophy. The image shows a basketball player raising "
+                             "a trophy in an arena. Second paragraph of devp1.")
+    assert first.expression == "Kawhi Leonard (PER)"
+
+
+def test_expansions_join_the_referring_expression(tmp_path):
+    f = tmp_path / "dev.jsonl"
+    f.write_text(json.dumps({"image": "devp1", "entity": "Kawhi Leonard", "type": "PER",
+                             "expansion": "A basketball player"}) + "\n", encoding="utf-8")
+    ex = load_ve_split(DATA, "valid", f)
+    assert ex[0].expression == "Kawhi Leonard (PER) – A basketball player"
+    assert ex[1].expression == "Toronto (LOC)"
+    f.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(RivegError, match="dev.jsonl:1"):
+        load_ve_split(DATA, "dev", f)
+
+
+def test_missing_split_names_the_file(tmp_path):
+    with pytest.raises(RivegError, match="twitter-gmner/txt/test.txt"):
+        load_ve_split(tmp_path, "test")
+    with pytest.raises(RivegError, match="unknown split"):
+        load_ve_split(DATA, "holdout")
+
+
+def test_long_captions_span_lines(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("imgid:1###first line\nsecond line\nimgid:O_2###other\n", encoding="utf-8")
+    assert read_long_captions(p) == {"1": "first line second line", "O_2": "other"}
+
+
+def test_metrics_and_threshold_by_hand():
+    ex = load_ve_split(DATA, "dev")  # labels 1 0 0 0 0 0 1 1
+    probs = [0.9, 0.2, 0.6, 0.1, 0.3, 0.35, 0.7, 0.4]
+    m = metrics(ex, probs, 0.5)
+    # predicted 1 0 1 0 0 0 1 0 -> right 6/8; tp 2, fp 1 ('nba'), fn 1 (the last)
+    assert m["accuracy"] == 0.75
+    assert m["groundable"]["precision"] == pytest.approx(2 / 3)
+    assert m["groundable"]["recall"] == pytest.approx(2 / 3)
+    assert m["majority_accuracy"] == 5 / 8
+    assert m["per_type_accuracy"]["PER"] == 1.0
+    # 0.35 < t <= 0.4 gets all but 'nba' (0.6) right: 7/8; the tie closest to 0.5 is 0.4
+    t = best_threshold(ex, probs)
+    assert t == 0.4 and metrics(ex, probs, t)["accuracy"] == 7 / 8
+
+
+def _cfg(tiny_tokenizer_dir, tiny_config, out, **kw) -> VeTrainConfig:
+    base = dict(encoder=str(tiny_tokenizer_dir), encoder_config=dict(tiny_config), out_dir=str(out),
+                max_length=64, batch_size=4, epochs=2, lr=1e-3, head_lr=1e-2, checkpoint_every=1,
+                log_every=1, patience=5, threads=1)
+    base.update(kw)
+    return VeTrainConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_tokenizer_dir, tiny_config, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ve") / "model"
+    summary = train(_cfg(tiny_tokenizer_dir, tiny_config, out), DATA, progress=False)
+    return out, summary
+
+
+def test_training_saves_the_best_dev_model_with_its_threshold(trained):
+    out, summary = trained
+    saved = json.loads((out / "ve_config.json").read_text())
+    assert len(summary["history"]) == 2
+    assert saved["best_epoch"] == summary["best_epoch"]
+    assert saved["ve_config"]["threshold"] == summary["history"][saved["best_epoch"] - 1]["threshold"]
+    assert "twitter-gmner/txt/train.txt" in saved["data_sha256"]
+    assert (out / "model.safetensors").is_file() and (out / "train.log").is_file()
+    assert not list(out.glob("*.bin")) and not list(out.glob("*.pkl"))
+
+
+def test_loaded_model_scores_like_the_trained_one(trained):
+    from riveg_agent.ve import io
+    from riveg_agent.ve.train import predict
+    out, _ = trained
+    m1, tok1, _ = io.load(str(out))
+    m2, tok2, _ = io.load(str(out))
+    ex = load_ve_split(DATA, "test")
+    p1, p2 = predict(m1, tok1, ex), predict(m2, tok2, ex)
+    assert p1 == pytest.approx(p2) and all(0.0 <= p <= 1.0 for p in p1)
+
+
+def test_existing_checkpoint_needs_resume(trained, tiny_tokenizer_dir, tiny_config):
+    out, _ = trained
+    from riveg_agent.errors import ConfigError
+    with pytest.raises(ConfigError, match="--resume"):
+        train(_cfg(tiny_tokenizer_dir, tiny_config, out), DATA, progress=False)
+    summary = train(_cfg(tiny_tokenizer_dir, tiny_config, out), DATA, resume=True, progress=False)
+    assert len(summary["history"]) == 2  # already done: nothing retrained
+
+
+def test_resume_after_interruption_continues_the_run(tiny_tokenizer_dir, tiny_config, tmp_path):
+    out = tmp_path / "m"
+    train(_cfg(tiny_tokenizer_dir, tiny_config, out, epochs=1), DATA, progress=False)
+    # the same folder, asked for one more epoch: training continues from epoch 2
+    summary = train(_cfg(tiny_tokenizer_dir, tiny_config, out, epochs=2), DATA, resume=True,
+                    progress=False)
+    assert [h["epoch"] for h in summary["history"]] == [1, 2]
+
+
+def test_eval_ve_cli_prints_metrics(trained):
+    out, _ = trained
+    res = CliRunner().invoke(app, ["eval", "ve", "--model", str(out), "--split", "test",
+                                   "--data-dir", str(DATA), "--threads", "1"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["n"] == 8 and 0.0 <= data["accuracy"] <= 1.0
+    assert data["majority_accuracy"] == 5 / 8 and set(data["per_type_accuracy"]) == {"PER", "LOC", "ORG"}
+
+
+def test_eval_ve_cli_unknown_model_is_a_clear_error():
+    res = CliRunner().invoke(app, ["eval", "ve", "--model", "/no/such/ve", "--data-dir", str(DATA)])
+    assert res.exit_code != 0 and "VE model '/no/such/ve'" in res.output
+
+
+def _expr(text: str, typ: str) -> Expression:
+    return Expression(EntitySpan(text, typ, 0, len(text)), "a person")
+
+
+def test_caption_ve_plugin_decides_with_the_model_threshold(trained):
+    from riveg_plugins.caption_ve import factory
+    out, _ = trained
+    ve = factory(model=str(out), threshold=None, detector_regions=False)
+    post = Post("r1", "Kawhi Leonard celebrates in Toronto", None)
+    decisions = ve.entail(post, Caption("a man holding a trophy", "test"),
+                          [_expr("Kawhi Leonard", "PER"), _expr("Toronto", "LOC")])
+    saved = json.loads((out / "ve_config.json").read_text())["ve_config"]["threshold"]
+    assert len(decisions) == 2
+    for d in decisions:
+        assert d.groundable == (d.score >= saved)
+        assert "caption cross-encoder" in d.evidence and "a man holding a trophy" in d.evidence
+    forced = factory(model=str(out), threshold=0.0, detector_regions=False)
+    assert all(d.groundable for d in forced.entail(post, Caption("x", "t"), [_expr("Toronto", "LOC")]))
+    # no image and no caption: nothing can be in the picture
+    assert not ve.entail(post, None, [_expr("Toronto", "LOC")])[0].groundable
+    refs = ve.models()
+    assert refs[0].sha256 and refs[0].license.startswith("Apache-2.0")
+
+
+def test_caption_ve_is_registered_and_checks_its_model():
+    from riveg_agent.registry import default_registry
+    from riveg_plugins.caption_ve import _check
+    assert "riveg.caption_ve.v1" in default_registry().names("entailment")
+    assert "VE model '/nope'" in _check("/nope")
