@@ -64,6 +64,17 @@ def tiny_config(tiny_tokenizer_dir):
     return tiny_encoder_config(n)
 
 
+@pytest.fixture
+def tiny_model(tiny_tokenizer_dir, tiny_config):
+    import torch
+
+    from riveg_agent.ner import io
+    from riveg_agent.ner.model import NerConfig
+    torch.manual_seed(0)
+    return io.build(NerConfig(encoder=str(tiny_tokenizer_dir), max_length=64,
+                              encoder_config=dict(tiny_config)))
+
+
 @pytest.fixture(scope="session")
 def demo_image() -> Path:
     return Path(str(resources.files("riveg_agent.assets") / "astronaut.jpg"))

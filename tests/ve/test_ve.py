@@ -172,3 +172,32 @@ def test_caption_ve_is_registered_and_checks_its_model():
     from riveg_plugins.caption_ve import _check
     assert "riveg.caption_ve.v1" in default_registry().names("entailment")
     assert "VE model '/nope'" in _check("/nope")
+
+
+def test_end_to_end_records_score_with_the_paper_rule(trained, tiny_model, tmp_path):
+    """NER (tiny tagger) + VE (tiny cross-encoder) over the fixture's test split:
+    one schema-valid result per tweet, scored by `flag`."""
+    from riveg_agent.ner import io as ner_io
+    from riveg_agent.schema import Result
+    from riveg_agent.scoring.gold import read_gold
+    from riveg_agent.scoring.predictions import read_predictions
+    from riveg_agent.scoring.report import evaluate
+    from riveg_agent.ve.end_to_end import gmner_predictions
+    ve_dir, _ = trained
+    tagger, tok = tiny_model
+    ner_io.save(tagger, tok, tmp_path / "ner", extra={"dataset": "twitter-gmner"})
+    records = gmner_predictions(str(tmp_path / "ner"), str(ve_dir), DATA, "test", "none", threads=1)
+    assert [r["id"] for r in records] == [f"testp{i}" for i in range(1, 7)]
+    for r in records:
+        Result.model_validate(r)
+        for e in r["entities"]:
+            assert r["text"][e["start"]:e["end"]] == e["text"]
+            assert e["expression"] == f"{e['text']} ({e['type']})" and 0 <= e["score"] <= 1
+    out = tmp_path / "pred.jsonl"
+    out.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    res = evaluate("flag", read_gold(DATA / "twitter-gmner/txt/test.txt"), read_predictions(out))
+    assert res["gold"] == 8 and res["predicted"] == sum(len(r["entities"]) for r in records)
+    # a NER model trained on Twitter-2017 has seen GMNER test tweets
+    ner_io.save(tagger, tok, tmp_path / "leaky", extra={"dataset": "twitter2017"})
+    with pytest.raises(RivegError, match="leaky"):
+        gmner_predictions(str(tmp_path / "leaky"), str(ve_dir), DATA, "test", "none", threads=1)
