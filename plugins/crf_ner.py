@@ -1,7 +1,6 @@
 """PLIM recognizer: the trained encoder + shape features + CRF tagger over
 [post; knowledge] (riveg_agent.ner). The raw post is cut into tweet-like
-tokens (the Twitter-2017 style: `@`, `#`, apostrophes and hyphens apart from
-the words, URLs whole), tagged, and each entity's tokens are mapped back to character
+tokens (riveg_agent.ner.tokens), tagged, and each entity's tokens are mapped back to character
 offsets, so that text == post.text[start:end]. Without knowledge (or with
 use_knowledge false) it tags the post alone; it was trained with knowledge
 dropout for that case. Registering imports no torch; the model loads on first
@@ -9,30 +8,15 @@ use."""
 from __future__ import annotations
 
 import importlib.util
-import re
 from typing import Optional
 
+from riveg_agent.ner.tokens import tokenize
 from riveg_agent.roles import EntitySpan, Knowledge, Post, Recognizer
 from riveg_agent.schema import ModelRef
 
 DEFAULT_MODEL = "plim-minilm-t17"
 LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on "
            "Twitter-2017 MNER research data, see weights/README.md)")
-
-_TOKEN = re.compile(
-    r"https?://\S+|www\.\S+"  # URLs whole
-    r"|\d+(?:[.,:]\d+)+"  # numbers such as 2.00 or 10:30
-    r"|\w+"  # words; apostrophes and hyphens split off, as in Twitter-2017
-    r"|[^\w\s]",  # any other symbol on its own (@ and # included)
-    re.UNICODE)
-
-_cache: dict[str, tuple] = {}
-
-
-def tokenize(text: str) -> list[tuple[str, int, int]]:
-    """Tweet-like tokens of a raw text with their (start, end) offsets."""
-    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-
 
 def _check(model: str = DEFAULT_MODEL) -> Optional[str]:
     for pkg in ("transformers", "torchcrf", "safetensors"):
@@ -55,13 +39,11 @@ class CrfRecognizer(Recognizer):
         self.threads = threads
 
     def _load(self):
-        if self.model_name not in _cache:
-            from riveg_agent.ner.io import load
-            _cache[self.model_name] = load(self.model_name)
+        from riveg_agent.ner.io import load_cached
         if self.threads:
             import torch
             torch.set_num_threads(self.threads)
-        return _cache[self.model_name]
+        return load_cached(self.model_name)
 
     def models(self) -> list[ModelRef]:
         from riveg_agent.ner.locate import WEIGHTS, resolve_model

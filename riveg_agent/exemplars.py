@@ -2,7 +2,8 @@
 
 An index is a folder: `vectors.npy` (float32, L2-normalised rows, read with
 allow_pickle=False), `exemplars.json` (one object per row) and `meta.json`
-(encoder, dataset, source hashes, licence). No pickle anywhere.
+(encoder, dataset, source hashes, licence); a fused MSEA index also keeps
+its feature parts (`text_vectors.npy`, `caption_vectors.npy`). No pickle anywhere.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -61,10 +63,15 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save_index(folder: Path, vectors: np.ndarray, records: list[ExemplarRecord], meta: dict) -> None:
+def save_index(folder: Path, vectors: np.ndarray, records: list[ExemplarRecord], meta: dict,
+               parts: Optional[dict[str, np.ndarray]] = None) -> None:
+    """`parts` (fused indexes): the feature parts the vectors were fused from,
+    saved as `<name>_vectors.npy` so a retriever can re-fuse them."""
     folder.mkdir(parents=True, exist_ok=True)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     np.save(folder / "vectors.npy", (vectors / np.maximum(norms, 1e-12)).astype(np.float32))
+    for name, part in (parts or {}).items():
+        np.save(folder / f"{name}_vectors.npy", part.astype(np.float32))
     (folder / "exemplars.json").write_text(
         json.dumps([asdict(r) for r in records], ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "meta.json").write_text(json.dumps({**meta, "count": len(records),
@@ -90,3 +97,15 @@ def load_index(name_or_path: str) -> tuple[np.ndarray, list[ExemplarRecord], dic
     if len(records) != vectors.shape[0]:
         raise RivegError(f"index {folder}: {vectors.shape[0]} vectors but {len(records)} exemplars")
     return vectors, records, meta
+
+
+def load_parts(name_or_path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    folder = index_folder(name_or_path)
+    parts = {}
+    for name in names:
+        path = folder / f"{name}_vectors.npy"
+        if not path.is_file():
+            raise RivegError(f"index {folder} has no {path.name}: not a fused MSEA index "
+                             f"(build one with `riveg index build --features fused`)")
+        parts[name] = np.load(path, allow_pickle=False)
+    return parts

@@ -12,11 +12,23 @@ app = typer.Typer(help="MSEA exemplar indexes.", no_args_is_help=True)
 @app.command("build")
 def build(data_dir: Path = typer.Option(..., "--data-dir", help="folder holding twitter2015/, twitter2017/, captions/"),
           dataset: str = typer.Option("twitter2017", "--dataset", help="twitter2015 or twitter2017"),
-          out: Path = typer.Option(..., "--out", help="index folder to write, e.g. indexes/twitter2017-minilm")):
-    """Embed the hand-annotated exemplars (MiniLM text features) into an index folder."""
+          out: Path = typer.Option(..., "--out", help="index folder to write, e.g. indexes/twitter2017-msea"),
+          features: str = typer.Option("fused", "--features",
+                                       help="fused: NER-encoder text + caption embedding (MSEA); "
+                                            "minilm: MiniLM sentence embedding of the text only"),
+          ner_model: str = typer.Option("plim-minilm-t17", "--ner-model",
+                                        help="with --features fused: the NER model whose encoder embeds the text"),
+          image_weight: float = typer.Option(0.3, "--image-weight", min=0.0, max=1.0,
+                                             help="with --features fused: the caption's share of the similarity")):
+    """Embed the hand-annotated exemplars into an index folder (vectors + JSON, no pickle)."""
     quiet_native_logs()
-    from ..exemplar_build import build_minilm_index
+    from ..exemplar_build import build_fused_index, build_minilm_index
 
     with errors_to_exit():
-        meta = build_minilm_index(data_dir, dataset, out)
+        if features == "fused":
+            meta = build_fused_index(data_dir, dataset, out, ner_model, image_weight)
+        elif features == "minilm":
+            meta = build_minilm_index(data_dir, dataset, out)
+        else:
+            raise typer.BadParameter(f"--features must be fused or minilm, not {features!r}")
         typer.echo(f"{out}: {meta['count']} exemplars, dim {meta['dim']}")

@@ -58,3 +58,13 @@ def load(name_or_path: str) -> tuple[PlimTagger, Any]:
     model.eval()
     model.trained_on = data.get("dataset")  # for the leakage guard of evaluation
     return model, load_tokenizer(str(folder))
+
+
+_loaded: dict[str, tuple] = {}
+
+
+def load_cached(name_or_path: str) -> tuple[PlimTagger, Any]:
+    """`load`, once per process: the recognizer and MSEA share one model."""
+    if name_or_path not in _loaded:
+        _loaded[name_or_path] = load(name_or_path)
+    return _loaded[name_or_path]

@@ -164,13 +164,24 @@ class PlimTagger(nn.Module):
                     if frm[2:] != to[2:]:
                         self.crf.transitions[i, j] = -3.0
 
-    def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def hidden(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The encoder's last hidden states over [post; knowledge], shape features added."""
         embed = self.encoder.get_input_embeddings()
         inputs = embed(batch["input_ids"]) + self.shape_in(batch["shape_ids"])
         kwargs = {"inputs_embeds": inputs, "attention_mask": batch["attention_mask"]}
         if self.use_segments:
             kwargs["token_type_ids"] = batch["segment_ids"]
-        hidden = self.encoder(**kwargs).last_hidden_state
+        return self.encoder(**kwargs).last_hidden_state
+
+    @torch.no_grad()
+    def pooled_post(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mean of the hidden states over the post's subwords ([CLS] and [SEP]
+        included, knowledge excluded): the text feature of MSEA."""
+        m = (batch["attention_mask"] * (batch["segment_ids"] == 0)).unsqueeze(-1).float()
+        return (self.hidden(batch) * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+    def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        hidden = self.hidden(batch)
         idx = batch["word_starts"].unsqueeze(-1).expand(-1, -1, hidden.size(-1))
         words = hidden.gather(1, idx)
         word_shapes = batch["shape_ids"].gather(1, batch["word_starts"])

@@ -1,0 +1,88 @@
+"""MSEA: the top-N hand-annotated exemplars by fused text + image-side
+similarity (riveg_agent.msea): the PLIM NER encoder's pooled post features
+and the caption's MiniLM embedding, weighted by `image_weight`, searched in a
+FAISS IndexFlatIP. The index (indexes/<name>, `riveg index build --features
+fused`) records which NER model embedded its texts; the query uses the same."""
+from __future__ import annotations
+
+import importlib.util
+from typing import Optional
+
+from riveg_agent.roles import Caption, Exemplar, ExemplarRetriever, Post
+from riveg_agent.schema import ModelRef
+
+
+class MseaExemplars(ExemplarRetriever):
+    def __init__(self, index: str, k: int, image_weight: Optional[float]):
+        self.index_name, self.k, self.image_weight = index, k, image_weight
+        self._faiss = None
+
+    def _load(self):
+        if self._faiss is None:
+            import faiss
+
+            from riveg_agent.errors import RivegError
+            from riveg_agent.exemplars import load_index, load_parts
+            from riveg_agent.msea import fuse
+            _, self.records, self.meta = load_index(self.index_name)
+            if self.meta.get("fusion") != "msea-v1":
+                raise RivegError(f"index '{self.index_name}' is not a fused MSEA index "
+                                 f"(features: {self.meta.get('features')}); use "
+                                 f"riveg.minilm_exemplars.v1 for it")
+            parts = load_parts(self.index_name, ("text", "caption"))
+            w = self.weight
+            self._faiss = faiss.IndexFlatIP(parts["text"].shape[1] + parts["caption"].shape[1])
+            self._faiss.add(fuse(parts["text"], parts["caption"], w))
+        return self._faiss
+
+    @property
+    def weight(self) -> float:
+        return self.meta["image_weight"] if self.image_weight is None else self.image_weight
+
+    def models(self) -> list[ModelRef]:
+        from riveg_plugins.minilm_exemplars import ENCODER_NAME, minilm_path
+        self._load()
+        return [ModelRef(name=f"riveg/{self.meta['ner_model']}", sha256=self.meta["ner_model_sha256"],
+                         license="Apache-2.0 (see weights/README.md)"),
+                ModelRef(name=ENCODER_NAME, path=str(minilm_path()), license="Apache-2.0")]
+
+    def retrieve(self, post: Post, caption: Optional[Caption]) -> list[Exemplar]:
+        if self.k <= 0:
+            return []
+        from riveg_agent.msea import caption_features, fuse, text_features
+        from riveg_agent.ner.tokens import tokenize
+        index = self._load()
+        text = text_features([[t for t, _, _ in tokenize(post.text)]], self.meta["ner_model"])
+        query = fuse(text, caption_features([caption.text if caption else None]), self.weight)
+        # One extra, so a post that is itself an exemplar never sees its own annotation.
+        scores, rows = index.search(query, min(self.k + 1, index.ntotal))
+        found = [Exemplar(self.records[r].id, self.records[r].text, self.records[r].caption,
+                          self.records[r].annotation, float(s))
+                 for s, r in zip(scores[0], rows[0]) if r >= 0 and self.records[r].id != post.id]
+        return found[:self.k]
+
+
+def _check(index: str = "twitter2017-msea", **_) -> Optional[str]:
+    for pkg in ("faiss", "transformers", "sentence_transformers"):
+        if importlib.util.find_spec(pkg) is None:
+            return f"package {pkg} is not installed"
+    from riveg_agent.errors import RivegError
+    from riveg_agent.exemplars import index_folder
+    try:
+        index_folder(index)
+    except RivegError as exc:
+        return str(exc)
+    return None
+
+
+def factory(index: str = "twitter2017-msea", k: int = 5,
+            image_weight: Optional[float] = None) -> MseaExemplars:
+    if image_weight is not None and not 0.0 <= image_weight <= 1.0:
+        raise ValueError(f"image_weight must be in [0, 1], got {image_weight}")
+    return MseaExemplars(index, k, image_weight)
+
+
+def register(registry) -> None:
+    registry.add("exemplars", "riveg.msea_exemplars.v1", factory,
+                 description="MSEA: top-N exemplars by fused NER-encoder text + caption "
+                             "features (FAISS)", check=_check)
