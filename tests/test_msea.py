@@ -67,3 +67,15 @@ def test_text_only_index_is_refused_with_a_pointer():
     from riveg_plugins.msea_exemplars import factory
     with pytest.raises(RivegError, match="riveg.minilm_exemplars.v1"):
         factory(index="twitter2017-minilm").retrieve(Post("q", "x", None), None)
+
+
+def test_random_exemplars_are_fixed_for_every_post_and_skip_the_post_itself():
+    from riveg_plugins.random_exemplars import factory
+    a = factory(k=3, seed=1)
+    first = a.retrieve(Post("p1", "one", None), None)
+    second = a.retrieve(Post("p2", "something else", None), Caption("a dog", "t"))
+    assert len(first) == 3 and [e.id for e in first] == [e.id for e in second]
+    assert [e.id for e in factory(k=3, seed=1).retrieve(Post("p3", "x", None), None)] == [e.id for e in first]
+    assert [e.id for e in factory(k=3, seed=2).retrieve(Post("p3", "x", None), None)] != [e.id for e in first]
+    own = a.retrieve(Post(first[0].id, "x", None), None)
+    assert first[0].id not in [e.id for e in own] and len(own) == 3

@@ -7,7 +7,7 @@ from riveg_agent.registry import ROLES, Registry
 # deliberate change to this list.
 BUILTIN = {
     "captioner": {"riveg.scene_captioner.v1"},
-    "exemplars": {"riveg.minilm_exemplars.v1", "riveg.msea_exemplars.v1"},
+    "exemplars": {"riveg.minilm_exemplars.v1", "riveg.msea_exemplars.v1", "riveg.random_exemplars.v1"},
     "knowledge": {"riveg.llama_knowledge.v1"},
     "recognizer": {"riveg.spacy_ner.v1", "riveg.plim_crf_ner.v1"},
     "expander": {"riveg.llama_expander.v1"},
