@@ -2,11 +2,12 @@
 (a) text only and (b) with the dataset's LLM knowledge; NER-only throughput
 (posts/s) and the peak RSS of a process that holds only the NER model.
 
-(c), knowledge from the local Qwen 0.5B, needs the knowledge cache of issue 4
-and is not run here yet.
+(c) with knowledge from the local Qwen 0.5B, from a file written by
+`riveg knowledge generate` (only the tweets it covers are scored).
 
     .venv/bin/python benchmarks/ner_benchmark.py --data-dir ../shared/data \
         --model twitter2017=plim-minilm-t17 [--model twitter2015=FOLDER ...] \
+        --local-knowledge twitter2017=benchmarks/results/knowledge/twitter2017-test.qwen2.5-coder-0.5b.txt \
         --out benchmarks/results/ner.json [--threads 1] [--speed-threads 2,1]
 
 Each dataset is scored only with the model trained on it (the paper trains per
@@ -81,6 +82,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     ap.add_argument("--model", action="append", default=[],
                     help="DATASET=MODEL (shipped name or folder); repeatable")
+    ap.add_argument("--local-knowledge", action="append", default=[],
+                    help="DATASET=FILE: (c) with a `riveg knowledge generate` file for that test split")
     ap.add_argument("--threads", type=int, default=2, help="torch threads for the F1 runs")
     ap.add_argument("--speed-threads", default="2,1",
                     help="comma-separated thread counts for the speed runs")
@@ -98,22 +101,27 @@ def main(argv=None) -> int:
     models = dict(m.split("=", 1) for m in args.model) or {"twitter2017": "plim-minilm-t17"}
     results: dict = {"machine": {"python": platform.python_version(), "cpu": platform.processor(),
                                  "threads": args.threads}, "f1": {}, "speed": None,
-                     "not_run": ["(c) local Qwen 0.5B knowledge: needs the knowledge cache "
-                                 "of issue 4, which does not exist yet"]}
+                     "not_run": []}
+    local = dict(m.split("=", 1) for m in args.local_knowledge)
     if args.skip_f1 and args.out.is_file():
         results["f1"] = json.loads(args.out.read_text(encoding="utf-8")).get("f1", {})
     if not args.skip_f1:
         from riveg_agent.ner.evaluate import evaluate_mner
         for dataset, model in models.items():
             row = {"model": model}
-            for know in ("none", "dataset"):
-                r = evaluate_mner(model, dataset, "test", args.data_dir, know, threads=args.threads)
+            runs = ["none", "dataset"] + (["local"] if dataset in local else [])
+            if dataset not in local:
+                results["not_run"].append(f"(c) local knowledge for {dataset}: no --local-knowledge file")
+            for know in runs:
+                r = evaluate_mner(model, dataset, "test", args.data_dir, know, threads=args.threads,
+                                  knowledge_file=Path(local[dataset]) if know == "local" else None)
                 row[know] = {"f1": round(100 * r["micro"]["f1"], 2),
                              "precision": round(100 * r["micro"]["precision"], 2),
                              "recall": round(100 * r["micro"]["recall"], 2),
                              "per_type_f1": {t: round(100 * v["f1"], 2)
                                              for t, v in r["per_type"].items()},
-                             "gold": r["micro"]["gold"], "seconds": r["seconds"]}
+                             "gold": r["micro"]["gold"], "posts": r["posts"], "seconds": r["seconds"],
+                             **({"knowledge_file": local[dataset]} if know == "local" else {})}
                 print(f"{dataset} {know}: F1 {row[know]['f1']}", flush=True)
             results["f1"][dataset] = row
     speed_model = models.get("twitter2017", next(iter(models.values())))
@@ -127,13 +135,14 @@ def main(argv=None) -> int:
         speed["model"] = speed_model
         results["speed"].append(speed)
 
-    lines = ["| dataset | model | text only F1 | + dataset knowledge F1 | paper BERT-base (knowledge / text) | target | gap |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| dataset | model | text only F1 | + dataset knowledge F1 | + local Qwen knowledge F1 | paper BERT-base (knowledge / text) | target | gap |",
+             "|---|---|---|---|---|---|---|---|"]
     for dataset, row in results["f1"].items():
         k, t = PAPER[dataset]
         gap = row["dataset"]["f1"] - TARGET[dataset]
+        loc = f"{row['local']['f1']:.2f} ({row['local']['posts']} posts)" if "local" in row else "not run"
         lines.append(f"| {dataset} | {row['model']} | {row['none']['f1']:.2f} | "
-                     f"{row['dataset']['f1']:.2f} | {k} / {t} | {TARGET[dataset]} | {gap:+.2f} |")
+                     f"{row['dataset']['f1']:.2f} | {loc} | {k} / {t} | {TARGET[dataset]} | {gap:+.2f} |")
     lines.append("")
     for s in results["speed"]:
         lines.append(f"Speed ({s['threads']} threads, {s['posts']} Twitter-2017 test posts, text "
@@ -143,7 +152,8 @@ def main(argv=None) -> int:
                      f"after model load {s['rss_after_model_load_mb']} MB, at the end "
                      f"{s['rss_end_mb']} MB); "
                      f"load {s['load_seconds']} s.")
-    lines.append("Not run: " + "; ".join(results["not_run"]))
+    if results["not_run"]:
+        lines.append("Not run: " + "; ".join(results["not_run"]))
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
