@@ -10,6 +10,26 @@ from typing import Any
 
 import torch
 
+from riveg_agent.errors import ConfigError
+
+
+class TrainOptions:
+    """Mixin for the training-config dataclasses: built from a dict or a YAML
+    file, an unknown key is a ConfigError naming it and the valid ones."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))  # type: ignore[attr-defined]
+        if unknown:
+            raise ConfigError(unknown[0], f"unknown training option; valid: "
+                                          f"{', '.join(cls.__dataclass_fields__)}")  # type: ignore[attr-defined]
+        return cls(**data)
+
+    @classmethod
+    def from_yaml(cls, path: Path):
+        import yaml
+        return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
 
 def setup_logging(log: logging.Logger, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,20 @@ from riveg_agent.errors import RivegError
 app = typer.Typer(help="Train models (the PLIM NER recognizer, the VE cross-encoder).", no_args_is_help=True)
 
 
+def _train(config_cls, train, config: Path, data_dir: Path, resume: bool,
+           out_dir: Optional[Path], progress: bool) -> None:
+    """Read the YAML, apply --out-dir, train, print the summary; errors -> exit 2."""
+    try:
+        cfg = config_cls.from_yaml(config)
+        if out_dir is not None:
+            cfg.out_dir = str(out_dir)
+        summary = train(cfg, data_dir, resume=resume, progress=progress)
+    except (RivegError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(json.dumps(summary, indent=2))
+
+
 @app.command("ner")
 def ner(config: Annotated[Path, typer.Option("--config", help="training YAML (see riveg_agent/configs/ner/)")],
         data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with twitter2015/, twitter2017/, twitter-gmner/")],
@@ -20,15 +34,7 @@ def ner(config: Annotated[Path, typer.Option("--config", help="training YAML (se
         progress: Annotated[bool, typer.Option("--progress/--no-progress", help="rich progress bar")] = True) -> None:
     """Train the encoder + CRF tagger; the best dev model lands in out_dir."""
     from riveg_agent.ner.train import TrainConfig, train
-    try:
-        cfg = TrainConfig.from_yaml(config)
-        if out_dir is not None:
-            cfg.out_dir = str(out_dir)
-        summary = train(cfg, data_dir, resume=resume, progress=progress)
-    except (RivegError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
-    typer.echo(json.dumps(summary, indent=2))
+    _train(TrainConfig, train, config, data_dir, resume, out_dir, progress)
 
 
 @app.command("ve")
@@ -40,12 +46,4 @@ def ve(config: Annotated[Path, typer.Option("--config", help="training YAML (see
     """Train the caption cross-encoder for visual entailment on Twitter-GMNER;
     the best dev model (and its dev-chosen threshold) lands in out_dir."""
     from riveg_agent.ve.train import VeTrainConfig, train
-    try:
-        cfg = VeTrainConfig.from_yaml(config)
-        if out_dir is not None:
-            cfg.out_dir = str(out_dir)
-        summary = train(cfg, data_dir, resume=resume, progress=progress)
-    except (RivegError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
-    typer.echo(json.dumps(summary, indent=2))
+    _train(VeTrainConfig, train, config, data_dir, resume, out_dir, progress)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
+from riveg_agent import model_folder
 from riveg_agent.errors import ModelError
 
 from .encoders import encoder_config_dict, load_encoder, load_tokenizer
@@ -28,33 +29,19 @@ def build(config: NerConfig, tokenizer_from: Optional[str] = None):
 
 def save(model: PlimTagger, tokenizer, folder: Path, fp16: bool = True,
          extra: Optional[dict[str, Any]] = None) -> None:
-    from safetensors.torch import save_file
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.half() if fp16 and v.is_floating_point() else v).contiguous()
-             for k, v in model.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS), metadata={"format": "pt"})
-    data = {"ner_config": model.config.to_dict(), "dtype": "float16" if fp16 else "float32"}
-    data.update(extra or {})
-    (folder / CONFIG).write_text(json.dumps(data, indent=2), encoding="utf-8")
-    tokenizer.save_pretrained(str(folder))
+    model_folder.save(model, tokenizer, folder, CONFIG, {"ner_config": model.config.to_dict()},
+                      fp16, extra)
 
 
 def load(name_or_path: str) -> tuple[PlimTagger, Any]:
     """(tagger in eval mode, float32, tokenizer) from a model folder."""
-    from safetensors.torch import load_file
     folder = resolve_model(name_or_path)
     data = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
     config = NerConfig.from_dict(data["ner_config"])
     if config.encoder_config is None:
         raise ModelError(f"{folder / CONFIG}: ner_config.encoder_config is missing")
-    encoder = load_encoder(config.encoder, config.encoder_config)
-    model = PlimTagger(config, encoder)
-    state = {k: v.float() if v.is_floating_point() else v
-             for k, v in load_file(str(folder / WEIGHTS)).items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [k for k in missing if not k.endswith("position_ids")]
-    if missing or unexpected:
-        raise ModelError(f"{folder / WEIGHTS}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    model = PlimTagger(config, load_encoder(config.encoder, config.encoder_config))
+    model_folder.load_weights(model, folder)
     model.eval()
     model.trained_on = data.get("dataset")  # for the leakage guard of evaluation
     return model, load_tokenizer(str(folder))

@@ -16,8 +16,8 @@ from typing import Any, Optional
 import torch
 
 from riveg_agent.errors import ConfigError
-from riveg_agent.training import (load_checkpoint, optimizer_and_schedule, save_checkpoint,
-                                   setup_logging)
+from riveg_agent.training import (TrainOptions, load_checkpoint, optimizer_and_schedule,
+                                  save_checkpoint, setup_logging)
 
 from . import io
 from .model import Encoded, NerConfig, SubwordCache, collate, encode
@@ -29,7 +29,7 @@ log = logging.getLogger("riveg.ner.train")
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(TrainOptions):
     dataset: str = "twitter2017"
     encoder: str = "minilm"
     encoder_config: Optional[dict[str, Any]] = None  # build from config (tests)
@@ -55,19 +55,6 @@ class TrainConfig:
     limit_dev: Optional[int] = None
     time_budget_min: Optional[float] = None  # stop after the epoch that would overrun it
     fp16_weights: bool = True
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ConfigError(unknown[0], f"unknown training option; valid: "
-                                          f"{', '.join(cls.__dataclass_fields__)}")
-        return cls(**data)
-
-    @classmethod
-    def from_yaml(cls, path: Path) -> "TrainConfig":
-        import yaml
-        return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
 @dataclass

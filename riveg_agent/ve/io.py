@@ -8,28 +8,18 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
+from riveg_agent import model_folder
 from riveg_agent.errors import ModelError
+from riveg_agent.model_folder import WEIGHTS  # noqa: F401 (re-exported)
 from riveg_agent.ner.encoders import encoder_config_dict, load_encoder, load_tokenizer
-from riveg_agent.ner.locate import shipped_folder
 
-WEIGHTS = "model.safetensors"
 CONFIG = "ve_config.json"
 DEFAULT_MODEL = "ve-minilm-gmner"
 
 
 def resolve_model(name_or_path: str) -> Path:
     """A shipped model name (riveg_weights/<name>) or a folder."""
-    p = Path(name_or_path).expanduser()
-    if (p / CONFIG).is_file():
-        return p
-    try:
-        shipped = shipped_folder(name_or_path)
-    except ModuleNotFoundError:
-        shipped = None
-    if shipped is not None and (shipped / CONFIG).is_file():
-        return shipped
-    raise ModelError(f"VE model '{name_or_path}' is neither a shipped model nor a folder with "
-                     f"{CONFIG} and {WEIGHTS}")
+    return model_folder.resolve(name_or_path, CONFIG, "VE model")
 
 
 def build(config, tokenizer_from: Optional[str] = None):
@@ -44,21 +34,12 @@ def build(config, tokenizer_from: Optional[str] = None):
 
 def save(model, tokenizer, folder: Path, fp16: bool = True,
          extra: Optional[dict[str, Any]] = None) -> None:
-    from safetensors.torch import save_file
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.half() if fp16 and v.is_floating_point() else v).contiguous()
-             for k, v in model.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS), metadata={"format": "pt"})
-    data = {"ve_config": model.config.to_dict(), "dtype": "float16" if fp16 else "float32"}
-    data.update(extra or {})
-    (folder / CONFIG).write_text(json.dumps(data, indent=2), encoding="utf-8")
-    tokenizer.save_pretrained(str(folder))
+    model_folder.save(model, tokenizer, folder, CONFIG, {"ve_config": model.config.to_dict()},
+                      fp16, extra)
 
 
 def load(name_or_path: str):
     """(model in eval mode, float32, tokenizer, the saved JSON) from a folder."""
-    from safetensors.torch import load_file
-
     from .model import CrossEncoderVE, VeConfig
     folder = resolve_model(name_or_path)
     data = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
@@ -66,11 +47,6 @@ def load(name_or_path: str):
     if config.encoder_config is None:
         raise ModelError(f"{folder / CONFIG}: ve_config.encoder_config is missing")
     model = CrossEncoderVE(config, load_encoder(config.encoder, config.encoder_config))
-    state = {k: v.float() if v.is_floating_point() else v
-             for k, v in load_file(str(folder / WEIGHTS)).items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [k for k in missing if not k.endswith("position_ids")]
-    if missing or unexpected:
-        raise ModelError(f"{folder / WEIGHTS}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    model_folder.load_weights(model, folder)
     model.eval()
     return model, load_tokenizer(str(folder)), data

@@ -18,8 +18,8 @@ import torch
 
 from riveg_agent.errors import ConfigError
 from riveg_agent.models import file_sha256
-from riveg_agent.training import (load_checkpoint, optimizer_and_schedule, save_checkpoint,
-                                  setup_logging)
+from riveg_agent.training import (TrainOptions, load_checkpoint, optimizer_and_schedule,
+                                  save_checkpoint, setup_logging)
 
 from . import io
 from .data import LONG_CAPTIONS, VeExample, load_ve_split
@@ -30,7 +30,7 @@ log = logging.getLogger("riveg.ve.train")
 
 
 @dataclass
-class VeTrainConfig:
+class VeTrainConfig(TrainOptions):
     encoder: str = "minilm"
     encoder_config: Optional[dict[str, Any]] = None  # build from config (tests)
     out_dir: str = "runs/ve"
@@ -53,19 +53,6 @@ class VeTrainConfig:
     limit_dev: Optional[int] = None
     time_budget_min: Optional[float] = None
     fp16_weights: bool = True
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "VeTrainConfig":
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ConfigError(unknown[0], f"unknown training option; valid: "
-                                          f"{', '.join(cls.__dataclass_fields__)}")
-        return cls(**data)
-
-    @classmethod
-    def from_yaml(cls, path: Path) -> "VeTrainConfig":
-        import yaml
-        return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
 @dataclass
