@@ -7,7 +7,6 @@ its feature parts (`text_vectors.npy`, `caption_vectors.npy`). No pickle anywher
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -57,10 +56,6 @@ def read_exemplars(data_dir: Path, dataset: str) -> list[ExemplarRecord]:
         records.append(ExemplarRecord(ex_id, texts[ex_id], caps.get(ex_id, "no image description"),
                                       annotation))
     return records
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def save_index(folder: Path, vectors: np.ndarray, records: list[ExemplarRecord], meta: dict,
