@@ -35,8 +35,11 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
     from riveg_agent.scoring.spans import bio_to_spans
 
     from . import io as ve_io
-    from .data import image_captions, read_expansions
+    from .data import SPLITS, image_captions, read_expansions
 
+    if split not in SPLITS:
+        raise RivegError(f"unknown split {split!r}; choose train, dev or test")
+    split = SPLITS[split]  # "valid" -> "dev", as the GMNER files name it
     if knowledge not in ("dataset", "none"):
         raise RivegError(f"knowledge must be 'dataset' or 'none', not {knowledge!r}")
     torch.set_num_threads(threads)
@@ -47,7 +50,7 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
     ve, ve_tok, _ = ve_io.load(ve_model)
     examples = load_split(data_dir, "twitter-gmner", split, knowledge == "dataset")
     tags = predict_tags(tagger, tokenizer, [(e.tokens, e.knowledge) for e in examples])
-    captions = image_captions(data_dir, "dev" if split == "valid" else split)
+    captions = image_captions(data_dir, split)
     expand = read_expansions(expansions) if expansions else {}
 
     rows = []  # (example index, text, start, end, entity, type, expansion)
