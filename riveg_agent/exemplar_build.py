@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
+
+import numpy as np
 
 from .errors import RivegError
 from .exemplars import DATASET_FILES, ExemplarRecord, read_exemplars, save_index
@@ -35,9 +38,48 @@ def build_minilm_index(data_dir: Path, dataset: str, out: Path) -> dict:
     return {**meta, "count": len(records), "dim": int(vectors.shape[1])}
 
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", "")
+
+
+def exemplar_image(images: Path, exemplar_id: str) -> Optional[Path]:
+    """The exemplar's picture in an image folder (Twitter ids: <id>.jpg), if there."""
+    for suffix in IMAGE_SUFFIXES:
+        path = images / f"{exemplar_id}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def exemplar_image_features(records: list[ExemplarRecord], images: Path) -> tuple[np.ndarray, int]:
+    """EfficientNet-Lite0 features of the exemplars' pictures; an exemplar
+    without one gets a zero row (it then matches a picture on text alone)."""
+    from PIL import Image, UnidentifiedImageError
+
+    from .effnet import FEATURE_DIM, image_features
+
+    if not images.is_dir():
+        raise RivegError(f"--images {images}: not a folder")
+    found: list[tuple[int, Image.Image]] = []
+    for row, rec in enumerate(records):
+        path = exemplar_image(images, rec.id)
+        if path is None:
+            continue
+        try:
+            found.append((row, Image.open(path).convert("RGB")))
+        except (OSError, UnidentifiedImageError) as exc:
+            raise RivegError(f"exemplar {rec.id}: cannot read image {path}: {exc}") from exc
+    if not found:
+        raise RivegError(f"--images {images}: none of the {len(records)} exemplar pictures is there "
+                         f"(looked for e.g. {records[0].id}.jpg)")
+    vectors = np.zeros((len(records), FEATURE_DIM), np.float32)
+    vectors[[r for r, _ in found]] = image_features([im for _, im in found])
+    return vectors, len(found)
+
+
 def build_fused_index(data_dir: Path, dataset: str, out: Path, ner_model: str,
-                      image_weight: float) -> dict:
-    """MSEA index over fused NER-encoder text + caption features (riveg_agent.msea)."""
+                      image_weight: float, images: Optional[Path] = None) -> dict:
+    """MSEA index over fused NER-encoder text + caption features (riveg_agent.msea);
+    with `images`, also the exemplars' picture features, used for posts with a picture."""
     from riveg_plugins.minilm_exemplars import ENCODER_NAME
 
     from .msea import caption_features, fuse, text_features
@@ -46,6 +88,13 @@ def build_fused_index(data_dir: Path, dataset: str, out: Path, ner_model: str,
     records, meta = _records_and_meta(data_dir, dataset)
     text = text_features([r.text.split() for r in records], ner_model)
     caption = caption_features([r.caption for r in records])
+    parts = {"text": text, "caption": caption}
+    if images is not None:
+        from . import effnet
+        parts["image"], found = exemplar_image_features(records, images)
+        meta.update({"image_encoder": effnet.ENCODER_NAME, "image_encoder_license": effnet.LICENSE,
+                     "image_encoder_sha256": file_sha256(effnet.weights_path()),
+                     "images_found": found})
     meta.update({
         "features": "fused (riveg_agent.msea): PLIM NER encoder mean-pooled over the post + "
                     "MiniLM sentence embedding of the caption; cos = (1-w) cos_text + w cos_caption",
@@ -55,6 +104,5 @@ def build_fused_index(data_dir: Path, dataset: str, out: Path, ner_model: str,
         "caption_encoder": ENCODER_NAME,
         "image_weight": image_weight,
     })
-    save_index(out, fuse(text, caption, image_weight), records, meta,
-               parts={"text": text, "caption": caption})
+    save_index(out, fuse(text, caption, image_weight), records, meta, parts=parts)
     return {**meta, "count": len(records), "dim": int(text.shape[1] + caption.shape[1])}

@@ -8,7 +8,9 @@ Here, for a post and for each hand-annotated exemplar:
 - image side: the all-MiniLM-L6-v2 sentence embedding of the image's caption
   (the exemplars have BLIP-2 captions, not images; a post's caption comes from
   the Captioner role; a post or exemplar without one embeds the fixed text
-  "no image description").
+  "no image description"); or, in an index built with exemplar pictures
+  (`riveg index build --images`), EfficientNet-Lite0 features of the
+  pictures (riveg_agent.effnet), used for a post that has a picture.
 
 Each part is L2-normalised and the fused vector is
 `[sqrt(1 - w) * text, sqrt(w) * caption]`, itself of norm 1, so the cosine

