@@ -38,7 +38,6 @@ MEAN, STD = 127.0, 128.0
 
 
 def _build_classes():
-    import torch
     from torch import nn
     import torch.nn.functional as F
 
