@@ -89,6 +89,14 @@ class LocalLLM:
         self.totals["completion_tokens"] += done.completion_tokens
         return done
 
+    def perf(self) -> dict:
+        """llama.cpp's own counters since load: prompt tokens evaluated
+        (after prefix reuse) and generated tokens, with their milliseconds."""
+        from llama_cpp import llama_cpp as lib
+        d = lib.llama_perf_context(self.llama.ctx)
+        return {"prefill_tokens": d.n_p_eval, "prefill_ms": d.t_p_eval_ms,
+                "decode_tokens": d.n_eval, "decode_ms": d.t_eval_ms}
+
     def chat_prompt(self, system: str, user: str,
                     shots: list[tuple[str, str]] = ()) -> str:
         """Apply the model's chat template (ChatML for Qwen and SmolLM2):
