@@ -7,14 +7,9 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from .readers import DataError, dataset_files, load_examples, load_split
+from .readers import DataError, check_not_leaky, dataset_files, load_examples, load_split
 
 KNOWLEDGE_SOURCES = ("none", "dataset", "local")
-# datasets each shipped/trained model must not be scored on (leakage):
-# Twitter-GMNER was built from Twitter-2015/2017 tweets.
-LEAKY = {"twitter-gmner": ("twitter2015", "twitter2017")}
-
-
 def evaluate_mner(model: str, dataset: str, split: str, data_dir: Path,
                   knowledge: str = "dataset", batch_size: int = 32,
                   threads: int = 2, knowledge_file: Optional[Path] = None,
@@ -29,10 +24,7 @@ def evaluate_mner(model: str, dataset: str, split: str, data_dir: Path,
         raise DataError("--knowledge local and --knowledge-file FILE go together")
     torch.set_num_threads(threads)
     tagger, tokenizer = io.load(model)
-    trained_on = getattr(tagger, "trained_on", None)
-    if trained_on in LEAKY and dataset in LEAKY[trained_on] and split == "test":
-        raise DataError(f"model '{model}' was trained on {trained_on}, which contains "
-                        f"{dataset} test tweets: refusing a leaky score")
+    check_not_leaky(model, getattr(tagger, "trained_on", None), dataset, split)
     if knowledge == "local":
         conll, _ = dataset_files(data_dir, dataset, split)
         examples = [e for e in load_examples(conll, knowledge_file) if e.knowledge is not None]

@@ -131,6 +131,18 @@ def load_examples(conll: Path, knowledge: Optional[Path] = None) -> list[Example
     return examples
 
 
+# Twitter-GMNER was built from Twitter-2015/2017 tweets: a model trained on
+# one side has seen tweets of the other side's test split.
+_OVERLAPS = {frozenset({"twitter-gmner", "twitter2015"}), frozenset({"twitter-gmner", "twitter2017"})}
+
+
+def check_not_leaky(model: str, trained_on: Optional[str], dataset: str, split: str) -> None:
+    """Refuse to score `model` on a test split whose tweets it was trained on."""
+    if split == "test" and trained_on and frozenset({trained_on, dataset}) in _OVERLAPS:
+        raise DataError(f"model '{model}' was trained on {trained_on}, which shares tweets "
+                        f"with {dataset} test: refusing a leaky score")
+
+
 def dataset_files(data_dir: Path, dataset: str, split: str) -> tuple[Path, Path]:
     if dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")

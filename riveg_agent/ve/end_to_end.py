@@ -14,10 +14,6 @@ from riveg_agent import __version__
 from riveg_agent.errors import RivegError
 from riveg_agent.schema import Entity, ModelRef, Provenance, Result
 
-# a model trained on these datasets has seen GMNER test tweets
-LEAKY_FOR_GMNER = ("twitter2015", "twitter2017")
-
-
 def _ref(folder: Path, weights: str, licence: str) -> ModelRef:
     from riveg_agent.models import file_sha256
     return ModelRef(name=f"riveg/{folder.name}", path=str(folder / weights),
@@ -31,7 +27,7 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
 
     from riveg_agent.ner import io as ner_io
     from riveg_agent.ner.predict import predict_tags
-    from riveg_agent.ner.readers import load_split
+    from riveg_agent.ner.readers import check_not_leaky, load_split
     from riveg_agent.scoring.spans import bio_to_spans
 
     from . import io as ve_io
@@ -44,9 +40,7 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
         raise RivegError(f"knowledge must be 'dataset' or 'none', not {knowledge!r}")
     torch.set_num_threads(threads)
     tagger, tokenizer = ner_io.load(ner_model)
-    if split == "test" and getattr(tagger, "trained_on", None) in LEAKY_FOR_GMNER:
-        raise RivegError(f"NER model '{ner_model}' was trained on {tagger.trained_on}, whose "
-                         f"tweets Twitter-GMNER test reuses: refusing a leaky score")
+    check_not_leaky(ner_model, getattr(tagger, "trained_on", None), "twitter-gmner", split)
     ve, ve_tok, _ = ve_io.load(ve_model)
     examples = load_split(data_dir, "twitter-gmner", split, knowledge == "dataset")
     tags = predict_tags(tagger, tokenizer, [(e.tokens, e.knowledge) for e in examples])

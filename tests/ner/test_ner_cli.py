@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from riveg_agent.cli import app
@@ -65,3 +66,20 @@ def test_train_ner_cli_reports_bad_config(tmp_path):
     cfg.write_text("learning_rate: 1\n")
     res = runner.invoke(app, ["train", "ner", "--config", str(cfg), "--data-dir", str(DATA)])
     assert res.exit_code == 2 and "learning_rate" in res.output
+
+
+@pytest.mark.parametrize("trained_on,dataset,split,leaky", [
+    ("twitter-gmner", "twitter2017", "test", True),
+    ("twitter2017", "twitter-gmner", "test", True),   # the other direction, refused too
+    ("twitter2015", "twitter-gmner", "test", True),
+    ("twitter2017", "twitter-gmner", "dev", False),  # only test scores are refused
+    ("twitter2017", "twitter2015", "test", False),
+    (None, "twitter-gmner", "test", False),
+])
+def test_leakage_rule_is_symmetric(trained_on, dataset, split, leaky):
+    from riveg_agent.ner.readers import DataError, check_not_leaky
+    if leaky:
+        with pytest.raises(DataError, match="leaky"):
+            check_not_leaky("m", trained_on, dataset, split)
+    else:
+        check_not_leaky("m", trained_on, dataset, split)
