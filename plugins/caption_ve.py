@@ -6,9 +6,9 @@ detector VE would give it, so the grounder boxes the right person.
 Registering imports no torch; the model loads on first use."""
 from __future__ import annotations
 
-import importlib.util
 from typing import Optional
 
+from riveg_agent.registry import requires
 from riveg_agent.roles import Caption, EntailmentDecision, Entailment, Expression, Post
 from riveg_agent.schema import ModelRef
 
@@ -19,17 +19,9 @@ LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on
 _cache: dict[str, tuple] = {}
 
 
-def _check(model: str = DEFAULT_MODEL, **_) -> Optional[str]:
-    for pkg in ("transformers", "safetensors"):
-        if importlib.util.find_spec(pkg) is None:
-            return f"package {pkg} is not installed"
-    from riveg_agent.errors import ModelError
+def _find_default_model():
     from riveg_agent.ve.io import resolve_model
-    try:
-        resolve_model(model)
-    except ModelError as exc:
-        return str(exc)
-    return None
+    return resolve_model(DEFAULT_MODEL)
 
 
 class CaptionEntailment(Entailment):
@@ -102,4 +94,4 @@ def register(registry) -> None:
     registry.add("entailment", "riveg.caption_ve.v1", factory,
                  description="caption cross-encoder (MiniLM) trained on Twitter-GMNER: is the "
                              "referring expression in the image, given tweet + image description",
-                 check=_check)
+                 check=requires(("transformers", "safetensors"), _find_default_model))

@@ -7,29 +7,17 @@ dropout for that case. Registering imports no torch; the model loads on first
 use."""
 from __future__ import annotations
 
-import importlib.util
 from typing import Optional
 
+from riveg_agent.ner.locate import resolve_model
 from riveg_agent.ner.tokens import tokenize
+from riveg_agent.registry import requires
 from riveg_agent.roles import EntitySpan, Knowledge, Post, Recognizer
 from riveg_agent.schema import ModelRef
 
 DEFAULT_MODEL = "plim-minilm-t17"
 LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on "
            "Twitter-2017 MNER research data, see weights/README.md)")
-
-def _check(model: str = DEFAULT_MODEL) -> Optional[str]:
-    for pkg in ("transformers", "torchcrf", "safetensors"):
-        if importlib.util.find_spec(pkg) is None:
-            return f"package {pkg} is not installed"
-    from riveg_agent.errors import ModelError
-    from riveg_agent.ner.locate import resolve_model
-    try:
-        resolve_model(model)
-    except ModelError as exc:
-        return str(exc)
-    return None
-
 
 class CrfRecognizer(Recognizer):
     def __init__(self, model: str = DEFAULT_MODEL, use_knowledge: bool = True,
@@ -87,4 +75,5 @@ def register(registry) -> None:
     registry.add("recognizer", "riveg.plim_crf_ner.v1", factory,
                  description="PLIM NER: MiniLM encoder + casing features + CRF over "
                              "[post; knowledge], trained on Twitter-2017 (default)",
-                 check=_check)
+                 check=requires(("transformers", "torchcrf", "safetensors"),
+                                lambda: resolve_model(DEFAULT_MODEL)))

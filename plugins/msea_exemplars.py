@@ -11,11 +11,14 @@ index without pictures (the shipped ones: no tweet images exist offline),
 goes by the caption."""
 from __future__ import annotations
 
-import importlib.util
 from typing import Optional
 
+from riveg_agent.exemplars import index_folder
+from riveg_agent.registry import requires
 from riveg_agent.roles import Caption, Exemplar, ExemplarRetriever, Post
 from riveg_agent.schema import ModelRef
+
+DEFAULT_INDEX = "twitter2017-msea"
 
 
 class MseaExemplars(ExemplarRetriever):
@@ -84,20 +87,7 @@ class MseaExemplars(ExemplarRetriever):
         return found[:self.k]
 
 
-def _check(index: str = "twitter2017-msea", **_) -> Optional[str]:
-    for pkg in ("faiss", "transformers", "sentence_transformers"):
-        if importlib.util.find_spec(pkg) is None:
-            return f"package {pkg} is not installed"
-    from riveg_agent.errors import RivegError
-    from riveg_agent.exemplars import index_folder
-    try:
-        index_folder(index)
-    except RivegError as exc:
-        return str(exc)
-    return None
-
-
-def factory(index: str = "twitter2017-msea", k: int = 5,
+def factory(index: str = DEFAULT_INDEX, k: int = 5,
             image_weight: Optional[float] = None) -> MseaExemplars:
     if image_weight is not None and not 0.0 <= image_weight <= 1.0:
         raise ValueError(f"image_weight must be in [0, 1], got {image_weight}")
@@ -107,4 +97,6 @@ def factory(index: str = "twitter2017-msea", k: int = 5,
 def register(registry) -> None:
     registry.add("exemplars", "riveg.msea_exemplars.v1", factory,
                  description="MSEA: top-N exemplars by fused NER-encoder text + caption "
-                             "features (FAISS)", check=_check)
+                             "features (FAISS)",
+                 check=requires(("faiss", "transformers", "sentence_transformers"),
+                                lambda: index_folder(DEFAULT_INDEX)))

@@ -8,12 +8,13 @@ plugin imports no heavy library: factories load models on first use.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Callable, Optional
 
-from .errors import RegistryError
+from .errors import RegistryError, RivegError
 
 ENTRY_POINT_GROUP = "riveg.plugins"
 
@@ -39,6 +40,25 @@ ROLE_TITLES = {
     "grounder": "Grounder (VG)",
     "segmenter": "Segmenter",
 }
+
+
+def requires(packages: tuple[str, ...], find: Optional[Callable[[], Any]] = None
+             ) -> Callable[[], Optional[str]]:
+    """A plugin check (`registry.add(..., check=requires(...))`): each import
+    package installed, then `find()` (locating the plugin's default model or
+    index) raising no RivegError, FileNotFoundError or ImportError. Nothing
+    is imported or loaded until the check runs."""
+    def check() -> Optional[str]:
+        for pkg in packages:
+            if importlib.util.find_spec(pkg) is None:
+                return f"package {pkg} is not installed"
+        if find is not None:
+            try:
+                find()
+            except (RivegError, FileNotFoundError, ImportError) as exc:
+                return str(exc)
+        return None
+    return check
 
 
 @dataclass(frozen=True)

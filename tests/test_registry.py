@@ -79,3 +79,21 @@ def test_check_that_raises_reports_instead_of_crashing():
 
     reg.add("segmenter", "s.v1", factory_a, check=broken)
     assert reg.get("segmenter", "s.v1").availability() == "check failed: boom"
+
+
+def test_registering_every_builtin_imports_no_torch_and_requires_reports_what_is_missing():
+    import subprocess
+    import sys
+    code = ("import sys; from riveg_agent.registry import Registry; r = Registry(); r.all(); "
+            "print('torch' in sys.modules, 'transformers' in sys.modules, r.load_errors)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[:2] == ["False", "False"], out.stdout
+
+    from riveg_agent.errors import ModelError
+    from riveg_agent.registry import requires
+    assert requires(("json",))() is None
+    assert requires(("no_such_package_xyz",))() == "package no_such_package_xyz is not installed"
+
+    def missing():
+        raise ModelError("model 'x' not found")
+    assert requires(("json",), missing)() == "model 'x' not found"
