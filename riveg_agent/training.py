@@ -1,12 +1,17 @@
-"""Pieces shared by the training loops (NER, VE): optimizer groups, the linear
-warm-up schedule, a log file, and resumable checkpoints (safetensors weights,
-optimizer state read back with weights_only=True, a JSON state written last)."""
+"""What the trainers (NER, VE) share: the epoch loop with early stopping and
+a time budget (`run_epochs`), length-sorted batches, optimizer groups, the
+linear warm-up schedule, a log file, and resumable checkpoints (safetensors
+weights, optimizer state read back with weights_only=True, a JSON state
+written last). Each trainer supplies its data, loss, dev metric and saving."""
 from __future__ import annotations
 
 import json
 import logging
+import random
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -78,3 +83,124 @@ def load_checkpoint(ckpt: Path, model, optimizer, scheduler) -> dict[str, Any]:
     optimizer.load_state_dict(opt["optimizer"])
     scheduler.load_state_dict(opt["scheduler"])
     return json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class TrainState:
+    """Where a run stands; saved as the checkpoint's state.json."""
+    epoch: int = 0  # current epoch (0-based)
+    step_in_epoch: int = 0  # batches of `epoch` already done
+    global_step: int = 0
+    best_score: float = -1.0  # the dev metric of the best epoch so far
+    best_epoch: int = -1
+    bad_epochs: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    done: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainState":
+        data = dict(data)
+        for old in ("best_f1", "best_accuracy"):  # checkpoints from before the loops were shared
+            if old in data:
+                data["best_score"] = data.pop(old)
+        return cls(**data)
+
+
+@dataclass
+class DevResult:
+    """One epoch's dev evaluation, as `run_epochs` needs it."""
+    score: float  # the metric that chooses the best epoch and stops early
+    record: dict[str, Any]  # fields for the epoch's history entry
+    message: str  # the epoch's log line
+    details: Any = None  # handed to save_best
+
+
+def sorted_batches(items: list, batch_size: int, rng: random.Random,
+                   length: Callable[[Any], int]) -> list[list]:
+    """Shuffled, then length-sorted within chunks of 50 batches (little
+    padding, still random), then the batches shuffled."""
+    items = list(items)
+    rng.shuffle(items)
+    chunk = batch_size * 50
+    batches = []
+    for s in range(0, len(items), chunk):
+        part = sorted(items[s:s + chunk], key=length)
+        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def run_epochs(cfg, model, optimizer, scheduler, state: TrainState, out: Path, log: logging.Logger, *,
+               metric: str, epoch_batches: Callable[[int], list], batch_loss: Callable[[Any], torch.Tensor],
+               evaluate: Callable[[], DevResult], save_best: Callable[[DevResult], None],
+               progress: bool = True) -> dict[str, Any]:
+    """The loop both trainers share: steps with gradient clipping, a log line
+    every `cfg.log_every` steps, a checkpoint every `cfg.checkpoint_every`
+    steps and after each epoch, dev evaluation after each epoch, the best epoch
+    saved through `save_best`, early stop after `cfg.patience` epochs without
+    gain, and a stop before an epoch that would overrun `cfg.time_budget_min`.
+    A resumed state replays the interrupted epoch's batches (`epoch_batches`
+    is deterministic) from where it stopped. Returns the run's summary, also
+    written to out/train_summary.json."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    ckpt = out / "checkpoint"
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"),
+                   disable=not progress, transient=False)
+    model.train()
+    with bar:
+        while not state.done and state.epoch < cfg.epochs:
+            epoch_start = time.time()
+            batches = epoch_batches(state.epoch)
+            task = bar.add_task(f"epoch {state.epoch + 1}/{cfg.epochs}", total=len(batches),
+                                completed=state.step_in_epoch, info="")
+            run_loss, t0 = 0.0, time.time()
+            for i in range(state.step_in_epoch, len(batches)):
+                loss = batch_loss(batches[i])
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                state.step_in_epoch, state.global_step = i + 1, state.global_step + 1
+                run_loss += loss.item()
+                bar.update(task, advance=1, info=f"loss {loss.item():.3f}")
+                if state.global_step % cfg.log_every == 0:
+                    dt = time.time() - t0
+                    state.seconds += dt
+                    log.info("epoch %d step %d/%d loss %.4f lr %.2e %.2fs/step", state.epoch + 1,
+                             i + 1, len(batches), run_loss / cfg.log_every,
+                             scheduler.get_last_lr()[0], dt / cfg.log_every)
+                    run_loss, t0 = 0.0, time.time()
+                if state.global_step % cfg.checkpoint_every == 0:
+                    save_checkpoint(ckpt, model, optimizer, scheduler, asdict(state))
+            state.seconds += time.time() - t0
+            bar.remove_task(task)
+            dev = evaluate()
+            epoch_s = time.time() - epoch_start
+            state.history.append({"epoch": state.epoch + 1, **dev.record, "seconds": round(epoch_s, 1)})
+            log.info("epoch %d %s (%.0fs)", state.epoch + 1, dev.message, epoch_s)
+            if dev.score > state.best_score:
+                state.best_score, state.best_epoch, state.bad_epochs = dev.score, state.epoch + 1, 0
+                save_best(dev)
+                log.info("new best dev %s %.4f: saved %s", metric, dev.score, out)
+            else:
+                state.bad_epochs += 1
+                if state.bad_epochs >= cfg.patience:
+                    log.info("early stop: no dev gain for %d epochs", state.bad_epochs)
+                    state.done = True
+            state.epoch, state.step_in_epoch = state.epoch + 1, 0
+            if cfg.time_budget_min is not None and not state.done:
+                if state.seconds + epoch_s > cfg.time_budget_min * 60:
+                    log.info("stop: the next epoch would overrun the %.0f-minute budget",
+                             cfg.time_budget_min)
+                    state.done = True
+            save_checkpoint(ckpt, model, optimizer, scheduler, asdict(state))
+    summary = {"best_epoch": state.best_epoch, f"best_dev_{metric.lower()}": state.best_score,
+               "history": state.history, "train_seconds": round(state.seconds, 1), "out_dir": str(out)}
+    (out / "train_summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    log.info("done: best dev %s %.4f at epoch %d; %.0f s of training", metric, state.best_score,
+             state.best_epoch, state.seconds)
+    return summary

@@ -8,16 +8,15 @@ import json
 import logging
 import math
 import random
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 import torch
 
 from riveg_agent.errors import ConfigError
-from riveg_agent.training import (TrainOptions, load_checkpoint, optimizer_and_schedule,
-                                  save_checkpoint, setup_logging)
+from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
+                                  optimizer_and_schedule, run_epochs, setup_logging, sorted_batches)
 
 from . import io
 from .model import Encoded, NerConfig, SubwordCache, collate, encode
@@ -57,19 +56,6 @@ class TrainConfig(TrainOptions):
     fp16_weights: bool = True
 
 
-@dataclass
-class TrainState:
-    epoch: int = 0  # current epoch (0-based)
-    step_in_epoch: int = 0  # batches of `epoch` already done
-    global_step: int = 0
-    best_f1: float = -1.0
-    best_epoch: int = -1
-    bad_epochs: int = 0
-    history: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
-    done: bool = False
-
-
 def _batches(enc_k: list[Encoded], enc_t: list[Encoded], cfg: TrainConfig,
              epoch: int) -> list[list[Encoded]]:
     """The epoch's batches: deterministic from (seed, epoch) so a resumed run
@@ -77,14 +63,7 @@ def _batches(enc_k: list[Encoded], enc_t: list[Encoded], cfg: TrainConfig,
     rng = random.Random(cfg.seed * 1000 + epoch)
     chosen = [t if (not cfg.use_knowledge or rng.random() < cfg.knowledge_dropout) else k
               for k, t in zip(enc_k, enc_t)]
-    rng.shuffle(chosen)
-    chunk = cfg.batch_size * 50  # sort within chunks: little padding, still random
-    batches = []
-    for s in range(0, len(chosen), chunk):
-        part = sorted(chosen[s:s + chunk], key=lambda e: len(e.input_ids))
-        batches += [part[i:i + cfg.batch_size] for i in range(0, len(part), cfg.batch_size)]
-    rng.shuffle(batches)
-    return batches
+    return sorted_batches(chosen, cfg.batch_size, rng, lambda e: len(e.input_ids))
 
 
 def _data_hashes(data_dir: Path, dataset: str, splits: tuple[str, ...]) -> dict[str, str]:
@@ -123,9 +102,9 @@ def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
 
     state = TrainState()
     if resume and (ckpt / "state.json").is_file():
-        state = TrainState(**load_checkpoint(ckpt, model, optimizer, scheduler))
+        state = TrainState.from_dict(load_checkpoint(ckpt, model, optimizer, scheduler))
         log.info("resumed at epoch %d step %d (global %d), best dev F1 %.4f",
-                 state.epoch + 1, state.step_in_epoch, state.global_step, state.best_f1)
+                 state.epoch + 1, state.step_in_epoch, state.global_step, state.best_score)
     else:
         log.info("config %s", json.dumps(asdict(cfg)))
         log.info("train %d tweets (%d with knowledge), dev %d; %d steps/epoch, %d epochs",
@@ -133,68 +112,18 @@ def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
                  steps_per_epoch, cfg.epochs)
     hashes = _data_hashes(data_dir, cfg.dataset, ("train", "dev"))
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"),
-                   disable=not progress, transient=False)
-    model.train()
-    with bar:
-        while not state.done and state.epoch < cfg.epochs:
-            epoch_start = time.time()
-            batches = _batches(enc_k, enc_t, cfg, state.epoch)
-            task = bar.add_task(f"epoch {state.epoch + 1}/{cfg.epochs}", total=len(batches),
-                                completed=state.step_in_epoch, info="")
-            run_loss, t0 = 0.0, time.time()
-            for i in range(state.step_in_epoch, len(batches)):
-                loss = model.loss(collate(batches[i], tokenizer.pad_token_id))
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                state.step_in_epoch, state.global_step = i + 1, state.global_step + 1
-                run_loss += loss.item()
-                bar.update(task, advance=1, info=f"loss {loss.item():.3f}")
-                if state.global_step % cfg.log_every == 0:
-                    dt = time.time() - t0
-                    state.seconds += dt
-                    log.info("epoch %d step %d/%d loss %.4f lr %.2e %.2fs/step",
-                             state.epoch + 1, i + 1, len(batches), run_loss / cfg.log_every,
-                             scheduler.get_last_lr()[0], dt / cfg.log_every)
-                    run_loss, t0 = 0.0, time.time()
-                if state.global_step % cfg.checkpoint_every == 0:
-                    save_checkpoint(ckpt, model, optimizer, scheduler, asdict(state))
-            state.seconds += time.time() - t0
-            bar.remove_task(task)
-            dev = evaluate(model, tokenizer, dev_ex, cfg.use_knowledge and cfg.eval_with_knowledge)
-            f1 = dev["micro"]["f1"]
-            epoch_s = time.time() - epoch_start
-            state.history.append({"epoch": state.epoch + 1, "dev_f1": f1, "dev": dev["micro"],
-                                  "seconds": round(epoch_s, 1)})
-            log.info("epoch %d dev P %.4f R %.4f F1 %.4f (%.0fs)", state.epoch + 1,
-                     dev["micro"]["precision"], dev["micro"]["recall"], f1, epoch_s)
-            if f1 > state.best_f1:
-                state.best_f1, state.best_epoch, state.bad_epochs = f1, state.epoch + 1, 0
-                io.save(model, tokenizer, out, fp16=cfg.fp16_weights, extra={
-                    "train_config": asdict(cfg), "dataset": cfg.dataset, "data_sha256": hashes,
-                    "best_epoch": state.best_epoch, "dev": dev})
-                log.info("new best dev F1 %.4f: saved %s", f1, out)
-            else:
-                state.bad_epochs += 1
-                if state.bad_epochs >= cfg.patience:
-                    log.info("early stop: no dev gain for %d epochs", state.bad_epochs)
-                    state.done = True
-            state.epoch, state.step_in_epoch = state.epoch + 1, 0
-            if cfg.time_budget_min is not None and not state.done:
-                if state.seconds + epoch_s > cfg.time_budget_min * 60:
-                    log.info("stop: the next epoch would overrun the %.0f-minute budget",
-                             cfg.time_budget_min)
-                    state.done = True
-            save_checkpoint(ckpt, model, optimizer, scheduler, asdict(state))
-    summary = {"best_epoch": state.best_epoch, "best_dev_f1": state.best_f1,
-               "history": state.history, "train_seconds": round(state.seconds, 1),
-               "out_dir": str(out)}
-    (out / "train_summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    log.info("done: best dev F1 %.4f at epoch %d; %.0f s of training", state.best_f1,
-             state.best_epoch, state.seconds)
-    return summary
+    def dev_f1() -> DevResult:
+        dev = evaluate(model, tokenizer, dev_ex, cfg.use_knowledge and cfg.eval_with_knowledge)
+        m = dev["micro"]
+        return DevResult(m["f1"], {"dev_f1": m["f1"], "dev": m},
+                         f"dev P {m['precision']:.4f} R {m['recall']:.4f} F1 {m['f1']:.4f}", dev)
+
+    def save_best(result: DevResult) -> None:
+        io.save(model, tokenizer, out, fp16=cfg.fp16_weights, extra={
+            "train_config": asdict(cfg), "dataset": cfg.dataset, "data_sha256": hashes,
+            "best_epoch": state.best_epoch, "dev": result.details})
+
+    return run_epochs(cfg, model, optimizer, scheduler, state, out, log, metric="F1",
+                      epoch_batches=lambda epoch: _batches(enc_k, enc_t, cfg, epoch),
+                      batch_loss=lambda batch: model.loss(collate(batch, tokenizer.pad_token_id)),
+                      evaluate=dev_f1, save_best=save_best, progress=progress)

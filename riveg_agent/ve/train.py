@@ -9,8 +9,7 @@ import json
 import logging
 import math
 import random
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -18,8 +17,8 @@ import torch
 
 from riveg_agent.errors import ConfigError
 from riveg_agent.models import file_sha256
-from riveg_agent.training import (TrainOptions, load_checkpoint, optimizer_and_schedule,
-                                  save_checkpoint, setup_logging)
+from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
+                                  optimizer_and_schedule, run_epochs, setup_logging, sorted_batches)
 
 from . import io
 from .data import LONG_CAPTIONS, VeExample, load_ve_split
@@ -55,33 +54,13 @@ class VeTrainConfig(TrainOptions):
     fp16_weights: bool = True
 
 
-@dataclass
-class TrainState:
-    epoch: int = 0
-    step_in_epoch: int = 0
-    global_step: int = 0
-    best_accuracy: float = -1.0
-    best_epoch: int = -1
-    bad_epochs: int = 0
-    history: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
-    done: bool = False
-
-
 def _batches(examples: list[VeExample], cfg: VeTrainConfig, epoch: int) -> list[list[VeExample]]:
     """Deterministic from (seed, epoch), so a resumed run replays the same
-    order; length-sorted within chunks for little padding."""
+    order; an expansion is dropped from `expansion_dropout` of the examples."""
     rng = random.Random(cfg.seed * 1000 + epoch)
     shown = [VeExample(**{**asdict(e), "expansion": ""}) if e.expansion and
              rng.random() < cfg.expansion_dropout else e for e in examples]
-    rng.shuffle(shown)
-    chunk = cfg.batch_size * 50
-    batches = []
-    for s in range(0, len(shown), chunk):
-        part = sorted(shown[s:s + chunk], key=lambda e: len(e.text) + len(e.caption))
-        batches += [part[i:i + cfg.batch_size] for i in range(0, len(part), cfg.batch_size)]
-    rng.shuffle(batches)
-    return batches
+    return sorted_batches(shown, cfg.batch_size, rng, lambda e: len(e.text) + len(e.caption))
 
 
 def predict(model, tokenizer, examples: list[VeExample]) -> list[float]:
@@ -125,9 +104,9 @@ def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
                                                   steps_per_epoch * cfg.epochs, cfg.warmup_ratio)
     state = TrainState()
     if resume and (ckpt / "state.json").is_file():
-        state = TrainState(**load_checkpoint(ckpt, model, optimizer, scheduler))
+        state = TrainState.from_dict(load_checkpoint(ckpt, model, optimizer, scheduler))
         log.info("resumed at epoch %d step %d, best dev accuracy %.4f",
-                 state.epoch + 1, state.step_in_epoch, state.best_accuracy)
+                 state.epoch + 1, state.step_in_epoch, state.best_score)
     else:
         log.info("config %s", json.dumps(asdict(cfg)))
         log.info("train %d entities (%d groundable, %d with expansions), dev %d; "
@@ -135,77 +114,30 @@ def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
                  sum(1 for e in train_ex if e.expansion), len(dev_ex), steps_per_epoch, cfg.epochs)
     hashes = _data_hashes(data_dir)
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"),
-                   disable=not progress, transient=False)
-    model.train()
-    with bar:
-        while not state.done and state.epoch < cfg.epochs:
-            epoch_start = time.time()
-            batches = _batches(train_ex, cfg, state.epoch)
-            task = bar.add_task(f"epoch {state.epoch + 1}/{cfg.epochs}", total=len(batches),
-                                completed=state.step_in_epoch, info="")
-            run_loss, t0 = 0.0, time.time()
-            for i in range(state.step_in_epoch, len(batches)):
-                b = batches[i]
-                enc = tokenize(tokenizer, [e.expression for e in b], [e.text for e in b],
-                               [e.caption for e in b], cfg.max_length)
-                labels = torch.tensor([float(e.label) for e in b])
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                    model(enc), labels, pos_weight=pos_weight)
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                state.step_in_epoch, state.global_step = i + 1, state.global_step + 1
-                run_loss += loss.item()
-                bar.update(task, advance=1, info=f"loss {loss.item():.3f}")
-                if state.global_step % cfg.log_every == 0:
-                    dt = time.time() - t0
-                    state.seconds += dt
-                    log.info("epoch %d step %d/%d loss %.4f lr %.2e %.2fs/step", state.epoch + 1,
-                             i + 1, len(batches), run_loss / cfg.log_every,
-                             scheduler.get_last_lr()[0], dt / cfg.log_every)
-                    run_loss, t0 = 0.0, time.time()
-                if state.global_step % cfg.checkpoint_every == 0:
-                    save_checkpoint(ckpt, model, optimizer, scheduler, asdict(state))
-            state.seconds += time.time() - t0
-            bar.remove_task(task)
-            probs = predict(model, tokenizer, dev_ex)
-            threshold = best_threshold(dev_ex, probs)
-            dev = metrics(dev_ex, probs, threshold)
-            acc = dev["accuracy"]
-            epoch_s = time.time() - epoch_start
-            state.history.append({"epoch": state.epoch + 1, "dev_accuracy": acc,
-                                  "dev_accuracy_at_0.5": metrics(dev_ex, probs, 0.5)["accuracy"],
-                                  "threshold": threshold, "seconds": round(epoch_s, 1)})
-            log.info("epoch %d dev accuracy %.4f at threshold %.2f, groundable F1 %.4f (%.0fs)",
-                     state.epoch + 1, acc, threshold, dev["groundable"]["f1"], epoch_s)
-            if acc > state.best_accuracy:
-                state.best_accuracy, state.best_epoch, state.bad_epochs = acc, state.epoch + 1, 0
-                model.config.threshold = threshold
-                io.save(model, tokenizer, out, fp16=cfg.fp16_weights, extra={
-                    "train_config": asdict(cfg), "dataset": "twitter-gmner", "data_sha256": hashes,
-                    "best_epoch": state.best_epoch, "dev": dev})
-                log.info("new best dev accuracy %.4f: saved %s", acc, out)
-            else:
-                state.bad_epochs += 1
-                if state.bad_epochs >= cfg.patience:
-                    log.info("early stop: no dev gain for %d epochs", state.bad_epochs)
-                    state.done = True
-            state.epoch, state.step_in_epoch = state.epoch + 1, 0
-            if cfg.time_budget_min is not None and not state.done:
-                if state.seconds + epoch_s > cfg.time_budget_min * 60:
-                    log.info("stop: the next epoch would overrun the %.0f-minute budget",
-                             cfg.time_budget_min)
-                    state.done = True
-            save_checkpoint(ckpt, model, optimizer, scheduler, asdict(state))
-    summary = {"best_epoch": state.best_epoch, "best_dev_accuracy": state.best_accuracy,
-               "history": state.history, "train_seconds": round(state.seconds, 1),
-               "out_dir": str(out)}
-    (out / "train_summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    log.info("done: best dev accuracy %.4f at epoch %d; %.0f s of training",
-             state.best_accuracy, state.best_epoch, state.seconds)
-    return summary
+    def batch_loss(batch: list[VeExample]) -> torch.Tensor:
+        enc = tokenize(tokenizer, [e.expression for e in batch], [e.text for e in batch],
+                       [e.caption for e in batch], cfg.max_length)
+        labels = torch.tensor([float(e.label) for e in batch])
+        return torch.nn.functional.binary_cross_entropy_with_logits(model(enc), labels,
+                                                                    pos_weight=pos_weight)
+
+    def dev_accuracy() -> DevResult:
+        probs = predict(model, tokenizer, dev_ex)
+        threshold = best_threshold(dev_ex, probs)
+        dev = metrics(dev_ex, probs, threshold)
+        return DevResult(dev["accuracy"], {
+            "dev_accuracy": dev["accuracy"], "threshold": threshold,
+            "dev_accuracy_at_0.5": metrics(dev_ex, probs, 0.5)["accuracy"]},
+            f"dev accuracy {dev['accuracy']:.4f} at threshold {threshold:.2f}, "
+            f"groundable F1 {dev['groundable']['f1']:.4f}", (dev, threshold))
+
+    def save_best(result: DevResult) -> None:
+        dev, model.config.threshold = result.details
+        io.save(model, tokenizer, out, fp16=cfg.fp16_weights, extra={
+            "train_config": asdict(cfg), "dataset": "twitter-gmner", "data_sha256": hashes,
+            "best_epoch": state.best_epoch, "dev": dev})
+
+    return run_epochs(cfg, model, optimizer, scheduler, state, out, log, metric="accuracy",
+                      epoch_batches=lambda epoch: _batches(train_ex, cfg, epoch),
+                      batch_loss=batch_loss, evaluate=dev_accuracy, save_best=save_best,
+                      progress=progress)

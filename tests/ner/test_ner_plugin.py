@@ -65,5 +65,8 @@ def test_registered_under_its_versioned_name():
 
 
 def test_check_names_a_missing_model():
-    reason = crf_ner._check("no-such-model")
+    from riveg_agent.ner.locate import resolve_model
+    from riveg_agent.registry import default_registry, requires
+    assert default_registry().get("recognizer", "riveg.plim_crf_ner.v1").availability() is None
+    reason = requires(("torchcrf",), lambda: resolve_model("no-such-model"))()
     assert reason and "no-such-model" in reason

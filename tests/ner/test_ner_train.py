@@ -70,3 +70,16 @@ def test_paper_scale_config_builds_the_same_model_class(tiny_tokenizer_dir, tmp_
     assert model.encoder.config.model_type == "xlm-roberta"
     tags = predict_tags(model, tok, [(["Kawhi", "wins"], ["person"])])
     assert len(tags[0]) == 2
+
+
+def test_checkpoints_from_before_the_shared_loop_resume_with_their_best_score():
+    import random
+
+    from riveg_agent.training import TrainState, sorted_batches
+    old_ner = TrainState.from_dict({"epoch": 2, "best_f1": 0.81, "best_epoch": 2})
+    old_ve = TrainState.from_dict({"epoch": 1, "best_accuracy": 0.79})
+    assert (old_ner.best_score, old_ner.epoch, old_ve.best_score) == (0.81, 2, 0.79)
+    items = list(range(103))
+    batches = sorted_batches(items, 10, random.Random(1), lambda x: x)
+    assert sorted(x for b in batches for x in b) == items and max(map(len, batches)) == 10
+    assert batches == sorted_batches(items, 10, random.Random(1), lambda x: x)  # replayable

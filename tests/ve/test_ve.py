@@ -168,10 +168,12 @@ def test_caption_ve_plugin_decides_with_the_model_threshold(trained):
 
 
 def test_caption_ve_is_registered_and_checks_its_model():
-    from riveg_agent.registry import default_registry
-    from riveg_plugins.caption_ve import _check
-    assert "riveg.caption_ve.v1" in default_registry().names("entailment")
-    assert "VE model '/nope'" in _check("/nope")
+    from riveg_agent.registry import default_registry, requires
+    from riveg_agent.ve.io import resolve_model
+    reg = default_registry()
+    assert "riveg.caption_ve.v1" in reg.names("entailment")
+    assert reg.get("entailment", "riveg.caption_ve.v1").availability() is None  # the shipped model
+    assert "VE model '/nope'" in requires(("safetensors",), lambda: resolve_model("/nope"))()
 
 
 def test_end_to_end_records_score_with_the_paper_rule(trained, tiny_model, tmp_path):
