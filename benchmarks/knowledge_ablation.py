@@ -14,7 +14,8 @@ with knowledge made under each condition:
 
 Each condition's knowledge file lands in --out-dir (resumable; LLM calls go
 through the SQLite cache), so an interrupted run continues where it stopped.
-A lever of the speed benchmark is measured the same way: `--extra NAME=k:2,max_tokens:64`.
+A lever of the speed benchmark is measured the same way:
+`--extra NAME=k:1,max_exemplar_chars:200,max_tokens:64[,retriever:fused]`.
 """
 from __future__ import annotations
 
@@ -33,14 +34,28 @@ CONDITIONS = {
 KNOWLEDGE_KEYS = {"max_tokens", "max_exemplar_chars"}
 
 
+RETRIEVERS = {  # retriever:NAME in --extra
+    "minilm": ("riveg.minilm_exemplars.v1", {"index": "twitter2017-minilm"}),
+    "fused": ("riveg.msea_exemplars.v1", {"index": "twitter2017-msea"}),
+    "random": ("riveg.random_exemplars.v1", {"index": "twitter2017-minilm"}),
+}
+
+
 def parse_extra(spec: str) -> tuple[str, dict]:
-    """NAME=k:2,max_tokens:64 -> a condition on the default retriever."""
+    """NAME=k:2,max_tokens:64[,retriever:fused] -> a condition (MiniLM-text
+    retriever unless another is named)."""
     name, _, body = spec.partition("=")
-    ex, know = {}, {}
+    plugin, ex = RETRIEVERS["minilm"]
+    ex, know = dict(ex), {}
     for item in filter(None, body.split(",")):
         key, _, value = item.partition(":")
-        (know if key in KNOWLEDGE_KEYS else ex)[key] = int(value)
-    return name, {"exemplars": ("riveg.minilm_exemplars.v1", ex), "knowledge": (None, know)}
+        if key == "retriever":
+            if value not in RETRIEVERS:
+                raise SystemExit(f"--extra {spec}: retriever must be one of {', '.join(RETRIEVERS)}")
+            plugin, ex = RETRIEVERS[value][0], {**ex, **RETRIEVERS[value][1]}
+        else:
+            (know if key in KNOWLEDGE_KEYS else ex)[key] = int(value)
+    return name, {"exemplars": (plugin, ex), "knowledge": (None, know)}
 
 
 def main() -> None:
