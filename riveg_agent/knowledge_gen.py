@@ -106,3 +106,70 @@ def generate_split(pipeline, data_dir: Path, dataset: str, split: str, out: Path
             if on_tweet:
                 on_tweet(n, len(tweets))
     return stats
+
+
+def done_expansions(out: Path) -> set[tuple[str, str, str]]:
+    """(image, entity, type) of the expansions already in the JSONL file. Only
+    a cut last line can be incomplete (lines are flushed per tweet): it is dropped."""
+    import json
+
+    if not out.exists():
+        return set()
+    text = out.read_text(encoding="utf-8")
+    complete = text[: text.rfind("\n") + 1]
+    if len(complete) != len(text):
+        out.write_text(complete, encoding="utf-8")
+    done = set()
+    for n, line in enumerate(complete.splitlines(), start=1):
+        try:
+            row = json.loads(line)
+            done.add((row["image"], row["entity"], row["type"]))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise RivegError(f"{out}:{n}: not an expansion line ({exc}) — use a new --out") from exc
+    return done
+
+
+def generate_expansions(pipeline, data_dir: Path, dataset: str, split: str, out: Path,
+                        limit: Optional[int] = None,
+                        on_tweet: Callable[[int, int], None] | None = None) -> GenStats:
+    """The Expander's `– expansion` for every gold entity of a split, as JSONL
+    `{image, entity, type, expansion}` (what `riveg train ve` / `eval ve`
+    read through `expansions_dir` / `--expansions`). Background: the BLIP-2
+    caption. Resumable by image; LLM calls go through the cache."""
+    import json
+
+    from .roles import Caption, EntitySpan, Post
+    from .scoring.triples import normalise_type
+
+    tweets = [t for t in read_conll(split_file(data_dir, dataset, split)) if t.spans()]
+    if limit is not None:
+        tweets = tweets[:limit]
+    caps = dataset_captions(data_dir, dataset)
+    done = done_expansions(out)
+    stats = GenStats(total=len(tweets))
+    expander = pipeline.plugin("expander")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as sink:
+        for n, tweet in enumerate(tweets, start=1):
+            starts = [0]
+            for tok in tweet.tokens:
+                starts.append(starts[-1] + len(tok) + 1)
+            text = " ".join(tweet.tokens)
+            entities = [EntitySpan(" ".join(tweet.tokens[s:e]), normalise_type(t), starts[s], starts[e] - 1)
+                        for s, e, t in tweet.spans()]
+            if all((tweet.image, e.text, e.type) in done for e in entities):
+                stats.skipped += 1
+                continue
+            # The whole tweet is expanded again (one prompt may cover all its
+            # entities); only the lines a crash lost are written.
+            caption = Caption(caps.get(tweet.image, NO_CAPTION), "dataset caption (BLIP-2)")
+            expressions = expander.expand(Post(tweet.image, text), caption, entities)
+            sink.write("".join(json.dumps({"image": tweet.image, "entity": x.entity.text,
+                                           "type": x.entity.type, "expansion": x.expansion},
+                                          ensure_ascii=False) + "\n" for x in expressions
+                               if (tweet.image, x.entity.text, x.entity.type) not in done))
+            sink.flush()
+            stats.generated += 1
+            if on_tweet:
+                on_tweet(n, len(tweets))
+    return stats

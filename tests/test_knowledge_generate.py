@@ -56,3 +56,22 @@ def test_cli_reports_counts(tmp_path):
     bad = subprocess.run(cmd[:-6] + ["--dataset", "twitter2099", "--split", "test", "--out", str(out)],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown dataset 'twitter2099'" in bad.stderr
+
+
+def test_expansions_cover_every_gold_entity_and_resume(tmp_path, fast_pipeline):
+    from riveg_agent.knowledge_gen import generate_expansions
+    from riveg_agent.ve.data import read_expansions
+    out = tmp_path / "exp.jsonl"
+    tweets = [t for t in read_conll(DATA / "twitter2017" / "test.txt") if t.spans()]
+    stats = generate_expansions(fast_pipeline, DATA, "twitter2017", "test", out)
+    assert (stats.total, stats.generated, stats.skipped) == (len(tweets), len(tweets), 0)
+    got = read_expansions(out)
+    want = {(t.image, name, typ) for t in tweets for name, typ in t.entities()}
+    assert set(got) == want and all(got.values())
+    # a crash mid-line: the cut line's tweet is expanded again, from the cache
+    text = out.read_text()
+    out.write_text(text[:-5])
+    again = generate_expansions(fast_pipeline, DATA, "twitter2017", "test", out)
+    assert again.generated == 1 and again.skipped == len(tweets) - 1
+    assert read_expansions(out) == got
+    assert len(out.read_text().splitlines()) == len(want)  # nothing written twice

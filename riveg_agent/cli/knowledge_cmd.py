@@ -42,3 +42,36 @@ def generate(data_dir: Path = typer.Option(..., "--data-dir", help="folder with 
         hits = f", {cache.hits} served from the cache" if cache is not None else ""
     err_console.print(f"{out}: {stats.generated} generated{hits}, {stats.skipped} already there, "
                       f"{stats.total} in the split")
+
+
+@app.command("expansions")
+def expansions(data_dir: Path = typer.Option(..., "--data-dir", help="folder with twitter2015/, twitter2017/, twitter-gmner/, captions/"),
+               dataset: str = typer.Option("twitter-gmner", "--dataset", help="twitter-gmner, twitter2015 or twitter2017"),
+               split: str = typer.Option(..., "--split", help="train, dev (or valid) or test"),
+               out: Path = typer.Option(..., "--out", help="JSONL to write (appended; resumable), e.g. runs/expansions/train.jsonl"),
+               llm: Optional[str] = typer.Option(None, "--llm", help="GGUF id or path (default: the config's)"),
+               config: str = typer.Option("default", "--config", help=CONFIG_HELP),
+               limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tweets with entities")):
+    """The referring-expression expansion of every gold entity of a split, for VE training (cached, resumable)."""
+    quiet_native_logs()
+    from ..config import load_config
+    from ..knowledge_gen import generate_expansions
+    from ..pipeline import Pipeline
+
+    with errors_to_exit():
+        cfg = load_config(config)
+        if llm:
+            cfg.roles["expander"].params["model"] = llm
+        pipeline = Pipeline(cfg)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err_console) as progress:
+            task = progress.add_task(f"{dataset}/{split}", total=None)
+
+            def tick(n: int, total: int) -> None:
+                progress.update(task, completed=n, total=total)
+
+            stats = generate_expansions(pipeline, data_dir, dataset, split, out, limit, tick)
+        cache = pipeline.plugin("expander").cache
+        hits = f", {cache.hits} served from the cache" if cache is not None else ""
+    err_console.print(f"{out}: {stats.generated} tweets expanded{hits}, {stats.skipped} already there, "
+                      f"{stats.total} tweets with entities in the split")
