@@ -51,7 +51,7 @@ def test_config_file_and_missing_file(tmp_path):
     assert cfg.roles["exemplars"].params["k"] == 1 and cfg.source == str(path)
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "absent.yaml")
-    with pytest.raises(ConfigError, match="built-in: default, fast"):
+    with pytest.raises(ConfigError, match="built-in: default, fast, paper"):
         load_config("no-such-config")
     bad = tmp_path / "bad.yaml"
     bad.write_text("pipeline: [unclosed")
