@@ -7,12 +7,15 @@ from riveg_agent.registry import ROLES
 
 
 def test_builtin_configs_load_and_name_every_role():
-    assert {"default", "fast"} <= set(builtin_configs())
+    assert {"default", "fast", "paper"} <= set(builtin_configs())
     cfg = load_config("default")
     assert set(cfg.roles) == set(ROLES)
     assert cfg.roles["knowledge"].params["model"] == "qwen2.5-coder-0.5b-instruct-q4_k_m"
-    # defaults of the factory are filled in (spaCy-style resolved config)
-    assert cfg.roles["knowledge"].params["max_tokens"] == 160
+    # the config's overrides, and the factory's defaults filled in (spaCy-style resolved config)
+    assert cfg.roles["knowledge"].params["max_tokens"] == 64
+    assert cfg.roles["knowledge"].params["n_ctx"] == 2048
+    paper = load_config("paper")
+    assert (paper.roles["exemplars"].params["k"], paper.roles["knowledge"].params["max_tokens"]) == (5, 160)
 
 
 def test_hash_is_stable_and_follows_parameters():
