@@ -49,14 +49,22 @@ def format_block(tweet: Tweet, knowledge: str) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+def _complete_part(out: Path, end: str) -> str:
+    """The file up to its last `end` (a record's end); a record cut by a crash
+    after it is dropped from the file too."""
+    text = out.read_text(encoding="utf-8")
+    cut = text.rfind(end)
+    complete = text[: cut + len(end)] if cut >= 0 else ""
+    if len(complete) != len(text):
+        out.write_text(complete, encoding="utf-8")
+    return complete
+
+
 def done_blocks(out: Path) -> list[list[str]]:
     """Token lists of the complete tweets already written (a cut last block is dropped)."""
     if not out.exists():
         return []
-    text = out.read_text(encoding="utf-8")
-    complete = text[: text.rfind("\n\n") + 2] if "\n\n" in text else ""
-    if len(complete) != len(text):
-        out.write_text(complete, encoding="utf-8")  # drop a block cut by a crash
+    complete = _complete_part(out, "\n\n")
     blocks = []
     for block in complete.split("\n\n"):
         lines = [l for l in block.splitlines() if l]
@@ -115,10 +123,7 @@ def done_expansions(out: Path) -> set[tuple[str, str, str]]:
 
     if not out.exists():
         return set()
-    text = out.read_text(encoding="utf-8")
-    complete = text[: text.rfind("\n") + 1]
-    if len(complete) != len(text):
-        out.write_text(complete, encoding="utf-8")
+    complete = _complete_part(out, "\n")
     done = set()
     for n, line in enumerate(complete.splitlines(), start=1):
         try:
@@ -135,9 +140,10 @@ def generate_expansions(pipeline, data_dir: Path, dataset: str, split: str, out:
     """The Expander's `– expansion` for every gold entity of a split, as JSONL
     `{image, entity, type, expansion}` (what `riveg train ve` / `eval ve`
     read through `expansions_dir` / `--expansions`). Background: the BLIP-2
-    caption. Resumable by image; LLM calls go through the cache."""
+    caption. Resumable per entity; LLM calls go through the cache."""
     import json
 
+    from .ner.tokens import joined_offsets
     from .roles import Caption, EntitySpan, Post
     from .scoring.triples import normalise_type
 
@@ -151,12 +157,9 @@ def generate_expansions(pipeline, data_dir: Path, dataset: str, split: str, out:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("a", encoding="utf-8") as sink:
         for n, tweet in enumerate(tweets, start=1):
-            starts = [0]
-            for tok in tweet.tokens:
-                starts.append(starts[-1] + len(tok) + 1)
-            text = " ".join(tweet.tokens)
-            entities = [EntitySpan(" ".join(tweet.tokens[s:e]), normalise_type(t), starts[s], starts[e] - 1)
-                        for s, e, t in tweet.spans()]
+            text, offsets = " ".join(tweet.tokens), joined_offsets(tweet.tokens)
+            entities = [EntitySpan(" ".join(tweet.tokens[s:e]), normalise_type(t),
+                                   offsets[s][0], offsets[e - 1][1]) for s, e, t in tweet.spans()]
             if all((tweet.image, e.text, e.type) in done for e in entities):
                 stats.skipped += 1
                 continue

@@ -11,6 +11,32 @@ from .common import CONFIG_HELP, err_console, errors_to_exit, quiet_native_logs
 app = typer.Typer(help="Auxiliary knowledge from the local LLM (PLIM).", no_args_is_help=True)
 
 
+def _over_split(run, role: str, data_dir: Path, dataset: str, split: str, out: Path,
+                llm: Optional[str], config: str, limit: Optional[int]):
+    """Run a whole-split generator (knowledge_gen) with the config's pipeline,
+    `--llm` replacing the model of `role`, under a progress bar; returns its
+    stats and a note of the cache hits. Errors -> exit 2."""
+    quiet_native_logs()
+    from ..config import load_config
+    from ..pipeline import Pipeline
+
+    with errors_to_exit():
+        cfg = load_config(config)
+        if llm:
+            cfg.roles[role].params["model"] = llm
+        pipeline = Pipeline(cfg)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err_console) as progress:
+            task = progress.add_task(f"{dataset}/{split}", total=None)
+
+            def tick(n: int, total: int) -> None:
+                progress.update(task, completed=n, total=total)
+
+            stats = run(pipeline, data_dir, dataset, split, out, limit, tick)
+        cache = pipeline.plugin(role).cache
+    return stats, (f", {cache.hits} served from the cache" if cache is not None else "")
+
+
 @app.command("generate")
 def generate(data_dir: Path = typer.Option(..., "--data-dir", help="folder with twitter2015/, twitter2017/, twitter-gmner/, captions/"),
              dataset: str = typer.Option(..., "--dataset", help="twitter2015, twitter2017 or twitter-gmner"),
@@ -20,26 +46,9 @@ def generate(data_dir: Path = typer.Option(..., "--data-dir", help="folder with 
              config: str = typer.Option("default", "--config", help=CONFIG_HELP),
              limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tweets")):
     """Knowledge for every tweet of a split, in the dataset's <EOS> format (cached, resumable)."""
-    quiet_native_logs()
-    from ..config import load_config
     from ..knowledge_gen import generate_split
-    from ..pipeline import Pipeline
 
-    with errors_to_exit():
-        cfg = load_config(config)
-        if llm:
-            cfg.roles["knowledge"].params["model"] = llm
-        pipeline = Pipeline(cfg)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err_console) as progress:
-            task = progress.add_task(f"{dataset}/{split}", total=None)
-
-            def tick(n: int, total: int) -> None:
-                progress.update(task, completed=n, total=total)
-
-            stats = generate_split(pipeline, data_dir, dataset, split, out, limit, tick)
-        cache = pipeline.plugin("knowledge").cache
-        hits = f", {cache.hits} served from the cache" if cache is not None else ""
+    stats, hits = _over_split(generate_split, "knowledge", data_dir, dataset, split, out, llm, config, limit)
     err_console.print(f"{out}: {stats.generated} generated{hits}, {stats.skipped} already there, "
                       f"{stats.total} in the split")
 
@@ -53,25 +62,8 @@ def expansions(data_dir: Path = typer.Option(..., "--data-dir", help="folder wit
                config: str = typer.Option("default", "--config", help=CONFIG_HELP),
                limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tweets with entities")):
     """The referring-expression expansion of every gold entity of a split, for VE training (cached, resumable)."""
-    quiet_native_logs()
-    from ..config import load_config
     from ..knowledge_gen import generate_expansions
-    from ..pipeline import Pipeline
 
-    with errors_to_exit():
-        cfg = load_config(config)
-        if llm:
-            cfg.roles["expander"].params["model"] = llm
-        pipeline = Pipeline(cfg)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err_console) as progress:
-            task = progress.add_task(f"{dataset}/{split}", total=None)
-
-            def tick(n: int, total: int) -> None:
-                progress.update(task, completed=n, total=total)
-
-            stats = generate_expansions(pipeline, data_dir, dataset, split, out, limit, tick)
-        cache = pipeline.plugin("expander").cache
-        hits = f", {cache.hits} served from the cache" if cache is not None else ""
+    stats, hits = _over_split(generate_expansions, "expander", data_dir, dataset, split, out, llm, config, limit)
     err_console.print(f"{out}: {stats.generated} tweets expanded{hits}, {stats.skipped} already there, "
                       f"{stats.total} tweets with entities in the split")

@@ -10,6 +10,8 @@ from typing import Any, Optional
 from .readers import DataError, check_not_leaky, dataset_files, load_examples, load_split
 
 KNOWLEDGE_SOURCES = ("none", "dataset", "local")
+
+
 def evaluate_mner(model: str, dataset: str, split: str, data_dir: Path,
                   knowledge: str = "dataset", batch_size: int = 32,
                   threads: int = 2, knowledge_file: Optional[Path] = None,

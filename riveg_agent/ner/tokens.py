@@ -16,3 +16,13 @@ _TOKEN = re.compile(
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Tweet-like tokens of a raw text with their (start, end) offsets."""
     return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def joined_offsets(tokens: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each token in `" ".join(tokens)`: dataset tweets come
+    as tokens, entities are reported with character offsets into that text."""
+    offsets, pos = [], 0
+    for tok in tokens:
+        offsets.append((pos, pos + len(tok)))
+        pos += len(tok) + 1
+    return offsets

@@ -14,6 +14,7 @@ from riveg_agent import __version__
 from riveg_agent.errors import RivegError
 from riveg_agent.schema import Entity, ModelRef, Provenance, Result
 
+
 def _ref(folder: Path, weights: str, licence: str) -> ModelRef:
     from riveg_agent.models import file_sha256
     return ModelRef(name=f"riveg/{folder.name}", path=str(folder / weights),
@@ -28,6 +29,7 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
     from riveg_agent.ner import io as ner_io
     from riveg_agent.ner.predict import predict_tags
     from riveg_agent.ner.readers import check_not_leaky, load_split
+    from riveg_agent.ner.tokens import joined_offsets
     from riveg_agent.scoring.spans import bio_to_spans
 
     from . import io as ve_io
@@ -49,10 +51,7 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
 
     rows = []  # (example index, text, start, end, entity, type, expansion)
     for i, (ex, tg) in enumerate(zip(examples, tags)):
-        offsets, pos = [], 0
-        for tok in ex.tokens:
-            offsets.append((pos, pos + len(tok)))
-            pos += len(tok) + 1
+        offsets = joined_offsets(ex.tokens)
         for s, e, typ in bio_to_spans(tg):
             start, end = offsets[s][0], offsets[e - 1][1]
             name = " ".join(ex.tokens[s:e])
