@@ -19,6 +19,7 @@ DEFAULT_MODEL = "plim-minilm-t17"
 LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on "
            "Twitter-2017 MNER research data, see weights/README.md)")
 
+
 class CrfRecognizer(Recognizer):
     def __init__(self, model: str = DEFAULT_MODEL, use_knowledge: bool = True,
                  threads: Optional[int] = None):

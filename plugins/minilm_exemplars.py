@@ -11,6 +11,7 @@ from typing import Optional
 import numpy as np
 
 from riveg_agent.exemplars import load_index
+from riveg_agent.registry import requires
 from riveg_agent.roles import Caption, Exemplar, ExemplarRetriever, Post
 from riveg_agent.schema import ModelRef
 
@@ -70,15 +71,6 @@ class MiniLMExemplars(ExemplarRetriever):
         return found[:self.k]
 
 
-def _check() -> Optional[str]:
-    try:
-        minilm_path()
-        import faiss  # noqa: F401
-    except (FileNotFoundError, ImportError) as exc:
-        return str(exc)
-    return None
-
-
 def factory(index: str = "twitter2017-minilm", k: int = 5) -> MiniLMExemplars:
     return MiniLMExemplars(index, k)
 
@@ -86,4 +78,4 @@ def factory(index: str = "twitter2017-minilm", k: int = 5) -> MiniLMExemplars:
 def register(registry) -> None:
     registry.add("exemplars", "riveg.minilm_exemplars.v1", factory,
                  description="top-N hand-annotated exemplars by MiniLM text embedding (FAISS)",
-                 check=_check)
+                 check=requires(("faiss",), minilm_path))
