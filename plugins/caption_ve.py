@@ -1,6 +1,8 @@
 """Visual entailment by the caption cross-encoder trained on Twitter-GMNER
 (riveg_agent.ve): P(entail) of `Name (TYPE) – expansion` against the tweet and
-the image description from the Captioner role. With an image and
+the image description from the Captioner role, and the post's auxiliary
+knowledge when the model was trained to read it (`knowledge: false` in the
+config keeps it out). With an image and
 `detector_regions` on, a groundable PER entity also gets the face the
 detector VE would give it, so the grounder boxes the right person.
 Registering imports no torch; the model loads on first use."""
@@ -9,7 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from riveg_agent.registry import requires
-from riveg_agent.roles import Caption, EntailmentDecision, Entailment, Expression, Post
+from riveg_agent.roles import Caption, EntailmentDecision, Entailment, Expression, Knowledge, Post
 from riveg_agent.schema import ModelRef
 
 DEFAULT_MODEL = "ve-minilm-gmner"
@@ -26,9 +28,10 @@ def _find_default_model():
 
 class CaptionEntailment(Entailment):
     def __init__(self, model: str, threshold: Optional[float], detector_regions: bool,
-                 threads: Optional[int]):
+                 threads: Optional[int], knowledge: bool = True):
         self.model_name = model
         self.threshold = threshold
+        self.knowledge = knowledge
         self.detector_regions = detector_regions
         self.threads = threads
 
@@ -52,8 +55,8 @@ class CaptionEntailment(Entailment):
             refs.append(BLAZEFACE)
         return refs
 
-    def entail(self, post: Post, caption: Optional[Caption],
-               expressions: list[Expression]) -> list[EntailmentDecision]:
+    def entail(self, post: Post, caption: Optional[Caption], expressions: list[Expression],
+               knowledge: Optional[Knowledge] = None) -> list[EntailmentDecision]:
         if not expressions:
             return []
         if post.image is None and caption is None:
@@ -61,14 +64,17 @@ class CaptionEntailment(Entailment):
         model, tokenizer, _ = self._load()
         threshold = model.config.threshold if self.threshold is None else self.threshold
         described = caption.text if caption else ""
+        known = knowledge.text if knowledge and self.knowledge and model.config.use_knowledge else ""
         probs = model.probabilities(tokenizer, [e.text for e in expressions],
-                                    [post.text] * len(expressions), [described] * len(expressions))
+                                    [post.text] * len(expressions), [described] * len(expressions),
+                                    knowledge=[known] * len(expressions))
         regions = self._detector_regions(post, caption, expressions)
         decisions = []
         for expr, p, region in zip(expressions, probs, regions):
             yes = p >= threshold
             evidence = (f"caption cross-encoder: P(in image) {p:.2f} {'>=' if yes else '<'} threshold "
-                        f"{threshold:.2f}, from the tweet and the image description '{described}'")
+                        f"{threshold:.2f}, from the tweet{' and its knowledge' if known else ''} "
+                        f"and the image description '{described}'")
             if yes and region is not None:
                 evidence += f"; {region.evidence}"
             decisions.append(EntailmentDecision(yes, p, evidence,
@@ -86,8 +92,9 @@ class CaptionEntailment(Entailment):
 
 
 def factory(model: str = DEFAULT_MODEL, threshold: Optional[float] = None,
-            detector_regions: bool = True, threads: Optional[int] = None) -> CaptionEntailment:
-    return CaptionEntailment(model, threshold, detector_regions, threads)
+            detector_regions: bool = True, threads: Optional[int] = None,
+            knowledge: bool = True) -> CaptionEntailment:
+    return CaptionEntailment(model, threshold, detector_regions, threads, knowledge)
 
 
 def register(registry) -> None:

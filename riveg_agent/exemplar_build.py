@@ -8,6 +8,7 @@ import numpy as np
 
 from .errors import RivegError
 from .exemplars import DATASET_FILES, ExemplarRecord, read_exemplars, save_index
+from .images import find_image
 from .models import file_sha256
 
 
@@ -38,18 +39,6 @@ def build_minilm_index(data_dir: Path, dataset: str, out: Path) -> dict:
     return {**meta, "count": len(records), "dim": int(vectors.shape[1])}
 
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", "")
-
-
-def exemplar_image(images: Path, exemplar_id: str) -> Optional[Path]:
-    """The exemplar's picture in an image folder (Twitter ids: <id>.jpg), if there."""
-    for suffix in IMAGE_SUFFIXES:
-        path = images / f"{exemplar_id}{suffix}"
-        if path.is_file():
-            return path
-    return None
-
-
 def exemplar_image_features(records: list[ExemplarRecord], images: Path) -> tuple[np.ndarray, int]:
     """EfficientNet-Lite0 features of the exemplars' pictures; an exemplar
     without one gets a zero row (it then matches a picture on text alone)."""
@@ -61,7 +50,7 @@ def exemplar_image_features(records: list[ExemplarRecord], images: Path) -> tupl
         raise RivegError(f"--images {images}: not a folder")
     found: list[tuple[int, Image.Image]] = []
     for row, rec in enumerate(records):
-        path = exemplar_image(images, rec.id)
+        path = find_image(images, rec.id)
         if path is None:
             continue
         try:

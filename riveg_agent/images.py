@@ -22,6 +22,17 @@ from .errors import InputError
 
 MAX_PIXELS = 50_000_000
 WORK_SIDE = 1280
+# A dataset's image folder names pictures by id (Twitter: <id>.jpg).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", "")
+
+
+def find_image(folder: Path, image_id: str) -> Optional[Path]:
+    """The picture of `image_id` in a dataset image folder, if it is there."""
+    for suffix in IMAGE_SUFFIXES:
+        path = folder / f"{image_id}{suffix}"
+        if path.is_file():
+            return path
+    return None
 
 
 @dataclass

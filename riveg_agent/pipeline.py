@@ -16,7 +16,7 @@ from .errors import InputError, RegistryError
 from .images import PostImage, load_image
 from .masks import clip_box, encode
 from .registry import ROLES, Registry, default_registry
-from .roles import ROLE_CLASSES, Plugin, Post
+from .roles import ROLE_CLASSES, Plugin, Post, takes_knowledge
 from .schema import Entity, ImageInfo, ModelRef, Provenance, Result
 
 MAX_TEXT_CHARS = 2000  # tweets are <= 280; longer posts are refused, not cut
@@ -82,8 +82,11 @@ class Pipeline:
             return {"expressions": self.plugin("expander").expand(s["post"], s["caption"], ents) if ents else []}
 
         def entail(s):
-            ex = s["expressions"]
-            return {"decisions": self.plugin("entailment").entail(s["post"], s["caption"], ex) if ex else []}
+            ex, plugin = s["expressions"], self.plugin("entailment")
+            if not ex:
+                return {"decisions": []}
+            extra = {"knowledge": s["knowledge"]} if takes_knowledge(plugin) else {}
+            return {"decisions": plugin.entail(s["post"], s["caption"], ex, **extra)}
 
         def ground(s):
             if s["post"].image is None or not any(d.groundable for d in s["decisions"]):

@@ -120,9 +120,18 @@ class Expander(Plugin):
 
 
 class Entailment(Plugin):
+    """`entail` may also declare a keyword `knowledge` (Optional[Knowledge]):
+    the pipeline then hands it the post's auxiliary knowledge from step 1."""
+
     @abstractmethod
     def entail(self, post: Post, caption: Optional[Caption],
                expressions: list[Expression]) -> list[EntailmentDecision]: ...
+
+
+def takes_knowledge(plugin: Entailment) -> bool:
+    """Whether an Entailment plugin's `entail` declares the `knowledge` keyword."""
+    import inspect
+    return "knowledge" in inspect.signature(plugin.entail).parameters
 
 
 class Grounder(Plugin):

@@ -153,27 +153,56 @@ def ve(model: Annotated[str, typer.Option("--model", help="shipped VE model name
        data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with twitter-gmner/ and captions/")] = Path("../shared/data"),
        expansions: Annotated[Optional[Path], typer.Option(
            "--expansions", help="JSONL {image, entity, type, expansion} for the referring expressions")] = None,
+       images: Annotated[Optional[Path], typer.Option(
+           "--images", help="the tweet images (<image id>.jpg); --model is then a folder from riveg train clip-ve")] = None,
+       knowledge: Annotated[str, typer.Option(
+           "--knowledge", help="dataset: the posts' knowledge from twitter-gmner/knowledge/ for a model "
+                               "trained to read it; none: without")] = "dataset",
        threshold: Annotated[Optional[float], typer.Option("--threshold", help="default: the model's (chosen on dev)")] = None,
        limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N entities")] = None,
        threads: Annotated[int, typer.Option("--threads", min=1)] = 2) -> None:
     """Visual entailment with gold entities on Twitter-GMNER: accuracy, P/R/F1
-    of the groundable class, majority baseline, per-type accuracy."""
+    of the groundable class, majority baseline, per-type accuracy. With
+    --images, a fine-tuned CLIP VE judges from the pictures (entities whose
+    picture is missing are left out)."""
     import torch
 
     from riveg_agent.errors import RivegError
-    from riveg_agent.ve import io as ve_io
     from riveg_agent.ve.data import load_ve_split
     from riveg_agent.ve.evaluate import metrics
-    from riveg_agent.ve.train import predict
+    missing_images = 0
+    if knowledge not in ("dataset", "none"):
+        _fail(ValueError(f"--knowledge must be 'dataset' or 'none', not {knowledge!r}"))
+    read_knowledge = False
     try:
         torch.set_num_threads(threads)
-        net, tokenizer, saved = ve_io.load(model)
-        examples = load_ve_split(data_dir, split, expansions)[:limit]
-        probs = predict(net, tokenizer, examples)
+        if images is None:
+            from riveg_agent.ve import io as ve_io
+            from riveg_agent.ve.train import predict
+            net, tokenizer, _ = ve_io.load(model)
+            read_knowledge = knowledge == "dataset" and net.config.use_knowledge
+            examples = load_ve_split(data_dir, split, expansions, read_knowledge)[:limit]
+            probs = predict(net, tokenizer, examples)
+            model_threshold = net.config.threshold
+        else:
+            from riveg_agent.ve import clip
+            examples = load_ve_split(data_dir, split, expansions)
+            net, processor, calibration = clip.load(model)
+            if calibration is None:
+                raise RivegError(f"--images: {model} is not a folder written by riveg train clip-ve "
+                                 f"(no {clip.CALIBRATION})")
+            pairs, missing_images = clip.with_images(examples, images, split)
+            pairs = pairs[:limit]
+            examples = [e for e, _ in pairs]
+            probs = clip.probabilities(net, processor, calibration["template"], pairs)
+            model_threshold = calibration["threshold"]
     except (RivegError, OSError) as exc:
         _fail(exc)
-    result = metrics(examples, probs, net.config.threshold if threshold is None else threshold)
+    result = metrics(examples, probs, model_threshold if threshold is None else threshold)
     result.update({"model": model, "split": split,
                    "expansions": str(expansions) if expansions else None,
+                   "images": str(images) if images else None,
+                   "missing_images": missing_images if images else None,
+                   "knowledge": "dataset" if read_knowledge else "none",
                    "with_expansion": sum(1 for e in examples if e.expansion)})
     typer.echo(json.dumps(result, indent=2))

@@ -1,4 +1,5 @@
-"""`riveg train ...`: thin CLI over riveg_agent.ner.train and riveg_agent.ve.train."""
+"""`riveg train ...`: thin CLI over riveg_agent.ner.train, riveg_agent.ve.train and
+riveg_agent.ve.clip."""
 from __future__ import annotations
 
 import json
@@ -13,13 +14,13 @@ app = typer.Typer(help="Train models (the PLIM NER recognizer, the VE cross-enco
 
 
 def _train(config_cls, train, config: Path, data_dir: Path, resume: bool,
-           out_dir: Optional[Path], progress: bool) -> None:
+           out_dir: Optional[Path], progress: bool, **extra) -> None:
     """Read the YAML, apply --out-dir, train, print the summary; errors -> exit 2."""
     try:
         cfg = config_cls.from_yaml(config)
         if out_dir is not None:
             cfg.out_dir = str(out_dir)
-        summary = train(cfg, data_dir, resume=resume, progress=progress)
+        summary = train(cfg, data_dir, resume=resume, progress=progress, **extra)
     except (RivegError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
@@ -47,3 +48,17 @@ def ve(config: Annotated[Path, typer.Option("--config", help="training YAML (see
     the best dev model (and its dev-chosen threshold) lands in out_dir."""
     from riveg_agent.ve.train import VeTrainConfig, train
     _train(VeTrainConfig, train, config, data_dir, resume, out_dir, progress)
+
+
+@app.command("clip-ve")
+def clip_ve(config: Annotated[Path, typer.Option("--config", help="training YAML (see riveg_agent/configs/ve/clip-gmner.yaml)")],
+            data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with twitter-gmner/")],
+            images: Annotated[Path, typer.Option("--images", help="the tweet images, named <image id>.jpg")],
+            resume: Annotated[bool, typer.Option("--resume", help="continue from out_dir/checkpoint")] = False,
+            out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="override the config's out_dir")] = None,
+            progress: Annotated[bool, typer.Option("--progress/--no-progress", help="rich progress bar")] = True) -> None:
+    """Fine-tune CLIP for visual entailment on Twitter-GMNER with its images;
+    the best dev model (CLIP + calibration + threshold) lands in out_dir, a
+    checkpoint for the riveg.clip_ve.v1 plugin."""
+    from riveg_agent.ve.clip import ClipVeTrainConfig, train
+    _train(ClipVeTrainConfig, train, config, data_dir, resume, out_dir, progress, images_dir=images)

@@ -2,7 +2,9 @@
 entity string is a `<name>` of its image's XML. The image side is its BLIP-2
 short caption plus the long description of twitter-gmner/captions/.
 Expansions (the `– expansion` part of the referring expression) come from a
-JSONL file `{"image", "entity", "type", "expansion"}` when one is given."""
+JSONL file `{"image", "entity", "type", "expansion"}` when one is given; the
+post's auxiliary knowledge (step 1 of RiVEG) from the dataset's knowledge
+files when asked for."""
 from __future__ import annotations
 
 import json
@@ -32,6 +34,7 @@ class VeExample:
     caption: str       # short caption, then the long description
     label: int         # 1 = groundable
     expansion: str = ""
+    knowledge: str = ""  # the post's auxiliary knowledge, if used
 
     @property
     def expression(self) -> str:
@@ -71,8 +74,18 @@ def image_captions(data_dir: Path, split: str) -> dict[str, str]:
             for i in set(short) | set(long)}
 
 
-def load_ve_split(data_dir: Path, split: str,
-                  expansions: Optional[Path] = None) -> list[VeExample]:
+def dataset_knowledge(data_dir: Path, split: str) -> list[str]:
+    """The knowledge text of each tweet of the split's CoNLL file, in order
+    (twitter-gmner/knowledge/, the LLM knowledge the NER step reads too)."""
+    from riveg_agent.ner.readers import dataset_files, load_examples
+    conll, know = dataset_files(data_dir, "twitter-gmner", split)
+    if not know.is_file():
+        raise RivegError(f"{know}: Twitter-GMNER knowledge file not found")
+    return [" ".join(e.knowledge or []) for e in load_examples(conll, know)]
+
+
+def load_ve_split(data_dir: Path, split: str, expansions: Optional[Path] = None,
+                  knowledge: bool = False) -> list[VeExample]:
     if split not in SPLITS:
         raise RivegError(f"unknown split {split!r}; choose train, dev or test")
     split = SPLITS[split]
@@ -82,8 +95,12 @@ def load_ve_split(data_dir: Path, split: str,
         raise RivegError(f"{conll}: Twitter-GMNER split file not found (is --data-dir right?)")
     captions = image_captions(data_dir, split)
     expand = read_expansions(expansions) if expansions else {}
+    tweets = read_conll(conll)
+    know = dataset_knowledge(data_dir, split) if knowledge else [""] * len(tweets)
+    if len(know) != len(tweets):
+        raise RivegError(f"{conll}: {len(tweets)} tweets but {len(know)} knowledge records")
     examples = []
-    for tweet in read_conll(conll):
+    for tweet, tweet_knowledge in zip(tweets, know):
         ents = tweet.entities()
         if not ents:
             continue
@@ -92,5 +109,6 @@ def load_ve_split(data_dir: Path, split: str,
         for name, typ in ents:
             typ = normalise_type(typ)
             examples.append(VeExample(tweet.image, text, name, typ, captions.get(tweet.image, ""),
-                                      int(name in names), expand.get((tweet.image, name, typ), "")))
+                                      int(name in names), expand.get((tweet.image, name, typ), ""),
+                                      tweet_knowledge))
     return examples

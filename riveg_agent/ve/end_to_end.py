@@ -1,7 +1,7 @@
 """GMNER without images, end to end on a Twitter-GMNER split: the PLIM NER
 model finds entities (with the dataset's knowledge, or none), the caption
 cross-encoder decides groundability from the tweet and the image
-descriptions; no boxes (no images offline). Output: one `riveg-agent/result`
+descriptions (and the same knowledge, for a VE model trained to read it); no boxes (no images offline). Output: one `riveg-agent/result`
 record per tweet, so `riveg eval flag` scores entity + type + groundability."""
 from __future__ import annotations
 
@@ -58,8 +58,10 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
             rows.append((i, start, end, name, typ, expand.get((ex.id, name, typ), "")))
     texts = [" ".join(ex.tokens) for ex in examples]
     expressions = [f"{n} ({t}) – {x}" if x else f"{n} ({t})" for _, _, _, n, t, x in rows]
+    know = [" ".join(ex.knowledge or []) for ex in examples]
     probs = ve.probabilities(ve_tok, expressions, [texts[r[0]] for r in rows],
-                             [captions.get(examples[r[0]].id, "") for r in rows])
+                             [captions.get(examples[r[0]].id, "") for r in rows],
+                             knowledge=[know[r[0]] for r in rows])
     threshold = ve.config.threshold
 
     ner_folder, ve_folder = ner_io.resolve_model(ner_model), ve_io.resolve_model(ve_model)

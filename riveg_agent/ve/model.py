@@ -1,10 +1,13 @@
 """Caption cross-encoder for visual entailment: one encoder pass over
 
-    [CLS] Name (TYPE) – expansion [SEP] tweet [SEP] image description [SEP]
+    [CLS] Name (TYPE) – expansion [SEP] tweet [SEP] (knowledge [SEP]) image description [SEP]
 
 then the mean of all tokens and the mean of the expression's tokens,
-concatenated, to one logit (entail). The image side is cut first when the
-pair is too long. Any Hugging Face encoder (riveg_agent.ner.encoders)."""
+concatenated, to one logit (entail). The second segment is cut from its end
+when the pair is too long. A model trained with `use_knowledge` reads the
+post's auxiliary knowledge (RiVEG step 1) between the tweet and the image
+description, and was also trained without it, so it works either way. Any
+Hugging Face encoder (riveg_agent.ner.encoders)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -24,6 +27,7 @@ class VeConfig:
     max_length: int = 192
     dropout: float = 0.1
     threshold: float = 0.5  # on the entail probability; chosen on dev by training
+    use_knowledge: bool = False  # trained with the post's auxiliary knowledge
     encoder_config: Optional[dict[str, Any]] = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,14 +38,17 @@ class VeConfig:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-def image_side(text: str, caption: str) -> str:
-    return f"{text} [SEP] {caption}" if caption else text
+def image_side(text: str, caption: str, knowledge: str = "") -> str:
+    return " [SEP] ".join(part for part in (text, knowledge, caption) if part)
 
 
 def tokenize(tokenizer, expressions: Sequence[str], texts: Sequence[str],
-             captions: Sequence[str], max_length: int) -> dict[str, torch.Tensor]:
-    """The batch's pairs, padded; the image side is truncated first."""
-    return tokenizer(list(expressions), [image_side(t, c) for t, c in zip(texts, captions)],
+             captions: Sequence[str], max_length: int,
+             knowledge: Optional[Sequence[str]] = None) -> dict[str, torch.Tensor]:
+    """The batch's pairs, padded; the second segment is truncated first."""
+    knowledge = knowledge if knowledge is not None else [""] * len(texts)
+    return tokenizer(list(expressions),
+                     [image_side(t, c, k) for t, c, k in zip(texts, captions, knowledge)],
                      truncation="only_second", max_length=max_length, padding=True,
                      return_tensors="pt", return_token_type_ids=True)
 
@@ -71,13 +78,19 @@ class CrossEncoderVE(nn.Module):
 
     @torch.no_grad()
     def probabilities(self, tokenizer, expressions: Sequence[str], texts: Sequence[str],
-                      captions: Sequence[str], batch_size: int = 32) -> list[float]:
+                      captions: Sequence[str], batch_size: int = 32,
+                      knowledge: Optional[Sequence[str]] = None) -> list[float]:
+        """P(entail) of each pair; `knowledge` is read only by a model trained
+        with it."""
         was = self.training
         self.eval()
+        if not self.config.use_knowledge or knowledge is None:
+            knowledge = [""] * len(expressions)
         probs: list[float] = []
         for s in range(0, len(expressions), batch_size):
             batch = tokenize(tokenizer, expressions[s:s + batch_size], texts[s:s + batch_size],
-                             captions[s:s + batch_size], self.config.max_length)
+                             captions[s:s + batch_size], self.config.max_length,
+                             knowledge[s:s + batch_size])
             probs += torch.sigmoid(self(batch)).tolist()
         self.train(was)
         return probs

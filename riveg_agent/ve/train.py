@@ -9,7 +9,7 @@ import json
 import logging
 import math
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -44,6 +44,9 @@ class VeTrainConfig(TrainOptions):
     patience: int = 2
     expansions_dir: Optional[str] = None  # {train,dev}.jsonl of expansions, if any
     expansion_dropout: float = 0.3  # share of examples shown without their expansion
+    knowledge: bool = False  # read the dataset's auxiliary knowledge of each post
+    knowledge_dropout: float = 0.2  # share of examples shown without it (runs without knowledge)
+    init_from: Optional[str] = None  # start from a trained VE model (name or folder), same encoder
     checkpoint_every: int = 50
     log_every: int = 10
     seed: int = 13
@@ -56,22 +59,31 @@ class VeTrainConfig(TrainOptions):
 
 def _batches(examples: list[VeExample], cfg: VeTrainConfig, epoch: int) -> list[list[VeExample]]:
     """Deterministic from (seed, epoch), so a resumed run replays the same
-    order; an expansion is dropped from `expansion_dropout` of the examples."""
+    order; an expansion is dropped from `expansion_dropout` of the examples,
+    the knowledge from `knowledge_dropout`."""
     rng = random.Random(cfg.seed * 1000 + epoch)
-    shown = [VeExample(**{**asdict(e), "expansion": ""}) if e.expansion and
-             rng.random() < cfg.expansion_dropout else e for e in examples]
-    return sorted_batches(shown, cfg.batch_size, rng, lambda e: len(e.text) + len(e.caption))
+    shown = []
+    for e in examples:
+        # draw only where there is something to drop: runs without expansions
+        # or knowledge keep the batch order they always had
+        drop_expansion = bool(e.expansion) and rng.random() < cfg.expansion_dropout
+        drop_knowledge = bool(e.knowledge) and rng.random() < cfg.knowledge_dropout
+        shown.append(replace(e, expansion="" if drop_expansion else e.expansion,
+                             knowledge="" if drop_knowledge else e.knowledge))
+    return sorted_batches(shown, cfg.batch_size, rng, lambda e: len(e.text) + len(e.caption) + len(e.knowledge))
 
 
 def predict(model, tokenizer, examples: list[VeExample]) -> list[float]:
     return model.probabilities(tokenizer, [e.expression for e in examples],
-                               [e.text for e in examples], [e.caption for e in examples])
+                               [e.text for e in examples], [e.caption for e in examples],
+                               knowledge=[e.knowledge for e in examples])
 
 
-def _data_hashes(data_dir: Path) -> dict[str, str]:
+def _data_hashes(data_dir: Path, knowledge: bool) -> dict[str, str]:
     rels = [f"twitter-gmner/txt/{s}.txt" for s in ("train", "dev")] + \
            [LONG_CAPTIONS.format(split=s) for s in ("train", "dev")] + \
-           ["captions/BLIP2_15.txt", "captions/BLIP2_17.txt"]
+           ["captions/BLIP2_15.txt", "captions/BLIP2_17.txt"] + \
+           ([f"twitter-gmner/knowledge/{s}.txt" for s in ("train", "valid")] if knowledge else [])
     return {r: file_sha256(data_dir / r) for r in rels if (data_dir / r).is_file()}
 
 
@@ -93,10 +105,16 @@ def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
     if (ckpt / "state.json").is_file() and not resume:
         raise ConfigError("out_dir", f"{out} holds a checkpoint; pass --resume or choose another out_dir")
 
-    train_ex = load_ve_split(data_dir, "train", _expansions(cfg, "train"))[: cfg.limit_train]
-    dev_ex = load_ve_split(data_dir, "dev", _expansions(cfg, "dev"))[: cfg.limit_dev]
+    train_ex = load_ve_split(data_dir, "train", _expansions(cfg, "train"),
+                             cfg.knowledge)[: cfg.limit_train]
+    dev_ex = load_ve_split(data_dir, "dev", _expansions(cfg, "dev"), cfg.knowledge)[: cfg.limit_dev]
     model, tokenizer = io.build(VeConfig(encoder=cfg.encoder, max_length=cfg.max_length,
-                                         dropout=cfg.dropout, encoder_config=cfg.encoder_config))
+                                         dropout=cfg.dropout, encoder_config=cfg.encoder_config,
+                                         use_knowledge=cfg.knowledge))
+    if cfg.init_from and not (resume and (ckpt / "state.json").is_file()):
+        from riveg_agent import model_folder
+        model_folder.load_weights(model, io.resolve_model(cfg.init_from))
+        log.info("weights from %s", cfg.init_from)
     positives = sum(e.label for e in train_ex)
     pos_weight = torch.tensor((len(train_ex) - positives) / max(1, positives))
     steps_per_epoch = math.ceil(len(train_ex) / cfg.batch_size)
@@ -112,11 +130,11 @@ def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
         log.info("train %d entities (%d groundable, %d with expansions), dev %d; "
                  "%d steps/epoch, %d epochs", len(train_ex), positives,
                  sum(1 for e in train_ex if e.expansion), len(dev_ex), steps_per_epoch, cfg.epochs)
-    hashes = _data_hashes(data_dir)
+    hashes = _data_hashes(data_dir, cfg.knowledge)
 
     def batch_loss(batch: list[VeExample]) -> torch.Tensor:
         enc = tokenize(tokenizer, [e.expression for e in batch], [e.text for e in batch],
-                       [e.caption for e in batch], cfg.max_length)
+                       [e.caption for e in batch], cfg.max_length, [e.knowledge for e in batch])
         labels = torch.tensor([float(e.label) for e in batch])
         return torch.nn.functional.binary_cross_entropy_with_logits(model(enc), labels,
                                                                     pos_weight=pos_weight)

@@ -203,3 +203,91 @@ def test_end_to_end_records_score_with_the_paper_rule(trained, tiny_model, tmp_p
     ner_io.save(tagger, tok, tmp_path / "leaky", extra={"dataset": "twitter2017"})
     with pytest.raises(RivegError, match="leaky"):
         gmner_predictions(str(tmp_path / "leaky"), str(ve_dir), DATA, "test", "none", threads=1)
+
+
+# -- the post's auxiliary knowledge (fixture knowledge files written by hand
+# in the dataset's layout: tweet tokens, <EOS>, knowledge tokens) -----------
+
+def test_knowledge_is_read_per_tweet_in_order():
+    plain = load_ve_split(DATA, "dev")
+    known = load_ve_split(DATA, "dev", knowledge=True)
+    assert [(e.image, e.entity) for e in known] == [(e.image, e.entity) for e in plain]
+    assert all(e.knowledge == "" for e in plain)
+    assert known[0].knowledge.startswith("Named entities: the post devp1 mentions Kawhi")
+    assert known[-1].image == "devp6" and "post devp6" in known[-1].knowledge
+
+
+def test_knowledge_dropout_and_unchanged_order_without_knowledge(tiny_tokenizer_dir, tiny_config,
+                                                                 tmp_path):
+    from riveg_agent.ve.train import _batches
+    cfg = _cfg(tiny_tokenizer_dir, tiny_config, tmp_path, batch_size=2, knowledge_dropout=0.5)
+    known = load_ve_split(DATA, "train", knowledge=True) * 20
+    shown = [e for b in _batches(known, cfg, 0) for e in b]
+    dropped = sum(1 for e in shown if not e.knowledge)
+    assert 0.3 * len(shown) < dropped < 0.7 * len(shown)
+    # examples with nothing to drop draw no random numbers: the same batches as before
+    plain = load_ve_split(DATA, "train")
+    assert _batches(plain, cfg, 0) == _batches(plain, _cfg(tiny_tokenizer_dir, tiny_config, tmp_path,
+                                                            batch_size=2), 0)
+
+
+@pytest.fixture(scope="module")
+def trained_with_knowledge(tiny_tokenizer_dir, tiny_config, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ve-knowledge") / "model"
+    train(_cfg(tiny_tokenizer_dir, tiny_config, out, knowledge=True, knowledge_dropout=0.0),
+          DATA, progress=False)
+    return out
+
+
+def test_a_knowledge_model_reads_it_in_eval_and_in_the_plugin(trained_with_knowledge):
+    from riveg_agent.roles import Knowledge
+    from riveg_plugins.caption_ve import factory
+    out = trained_with_knowledge
+    saved = json.loads((out / "ve_config.json").read_text())
+    assert saved["ve_config"]["use_knowledge"] is True
+    assert "twitter-gmner/knowledge/train.txt" in saved["data_sha256"]
+    runs = {}
+    for flag in ("dataset", "none"):
+        res = CliRunner().invoke(app, ["eval", "ve", "--model", str(out), "--split", "test",
+                                       "--data-dir", str(DATA), "--threads", "1",
+                                       "--knowledge", flag])
+        assert res.exit_code == 0, res.output
+        runs[flag] = json.loads(res.stdout)
+        assert runs[flag]["knowledge"] == flag
+    post = Post("r1", "Kawhi Leonard celebrates in Toronto", None)
+    cap = Caption("a man holding a trophy", "test")
+    know = Knowledge("Kawhi Leonard is a basketball player; the image shows him", "k")
+    ve = factory(model=str(out), detector_regions=False)
+    with_k = ve.entail(post, cap, [_expr("Toronto", "LOC")], knowledge=know)[0]
+    without = ve.entail(post, cap, [_expr("Toronto", "LOC")])[0]
+    assert with_k.score != without.score
+    assert "and its knowledge" in with_k.evidence and "and its knowledge" not in without.evidence
+    off = factory(model=str(out), detector_regions=False, knowledge=False)
+    assert off.entail(post, cap, [_expr("Toronto", "LOC")], knowledge=know)[0].score == \
+        pytest.approx(without.score)
+
+
+def test_a_caption_only_model_ignores_knowledge(trained):
+    from riveg_agent.roles import Knowledge
+    from riveg_plugins.caption_ve import factory
+    out, _ = trained
+    ve = factory(model=str(out), detector_regions=False)
+    post, cap = Post("r1", "Kawhi Leonard in Toronto", None), Caption("a man", "test")
+    a = ve.entail(post, cap, [_expr("Toronto", "LOC")], knowledge=Knowledge("anything at all", "k"))[0]
+    b = ve.entail(post, cap, [_expr("Toronto", "LOC")])[0]
+    assert a.score == pytest.approx(b.score) and "and its knowledge" not in a.evidence
+
+
+def test_init_from_starts_at_the_given_model(trained, tiny_tokenizer_dir, tiny_config, tmp_path):
+    from riveg_agent.ve import io
+    from riveg_agent.ve.train import predict
+    base, _ = trained
+    out = tmp_path / "continued"
+    # learning rates of zero: the continued model is the starting model
+    train(_cfg(tiny_tokenizer_dir, tiny_config, out, init_from=str(base), epochs=1, lr=0.0,
+               head_lr=0.0, dropout=0.0), DATA, progress=False)
+    assert "weights from" in (out / "train.log").read_text()
+    ex = load_ve_split(DATA, "test")
+    m0, t0, _ = io.load(str(base))
+    m1, t1, _ = io.load(str(out))
+    assert predict(m1, t1, ex) == pytest.approx(predict(m0, t0, ex), abs=2e-3)
