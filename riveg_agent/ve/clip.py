@@ -33,7 +33,7 @@ from riveg_agent.images import find_image
 from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
                                   optimizer_and_schedule, run_epochs, setup_logging)
 
-from .data import VeExample, load_ve_split
+from .data import VeExample, expansions_file, load_ve_split
 from .evaluate import best_threshold, metrics
 
 log = logging.getLogger("riveg.ve.clip")
@@ -160,13 +160,6 @@ def probabilities(model: ClipVE, processor, template: str,
     return probs
 
 
-def _expansions(cfg: ClipVeTrainConfig, split: str) -> Optional[Path]:
-    if not cfg.expansions_dir:
-        return None
-    path = Path(cfg.expansions_dir) / f"{split}.jsonl"
-    return path if path.is_file() else None
-
-
 def train(cfg: ClipVeTrainConfig, data_dir: Path, images_dir: Path, resume: bool = False,
           progress: bool = True) -> dict[str, Any]:
     """Fine-tune, keep the best dev model (with scale, bias and threshold) in cfg.out_dir."""
@@ -182,7 +175,7 @@ def train(cfg: ClipVeTrainConfig, data_dir: Path, images_dir: Path, resume: bool
 
     splits = {}
     for split, limit in (("train", cfg.limit_train), ("dev", cfg.limit_dev)):
-        examples = load_ve_split(data_dir, split, _expansions(cfg, split))
+        examples = load_ve_split(data_dir, split, expansions_file(cfg.expansions_dir, split))
         pairs, missing = with_images(examples, images_dir, split)
         log.info("%s: %d of %d entities have their image in %s (%d images missing)",
                  split, len(pairs), len(examples), images_dir, missing)

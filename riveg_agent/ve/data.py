@@ -62,6 +62,15 @@ def read_expansions(path: Path) -> dict[tuple[str, str, str], str]:
     return out
 
 
+def expansions_file(expansions_dir: Optional[str], split: str) -> Optional[Path]:
+    """`<expansions_dir>/<split>.jsonl` when a training config names a folder
+    and the file is there."""
+    if not expansions_dir:
+        return None
+    path = Path(expansions_dir) / f"{split}.jsonl"
+    return path if path.is_file() else None
+
+
 def image_captions(data_dir: Path, split: str) -> dict[str, str]:
     """image id -> 'short caption. long description' (either may be missing)."""
     short: dict[str, str] = {}

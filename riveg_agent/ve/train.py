@@ -21,7 +21,7 @@ from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_chec
                                   optimizer_and_schedule, run_epochs, setup_logging, sorted_batches)
 
 from . import io
-from .data import LONG_CAPTIONS, VeExample, load_ve_split
+from .data import LONG_CAPTIONS, VeExample, expansions_file, load_ve_split
 from .evaluate import best_threshold, metrics
 from .model import VeConfig, tokenize
 
@@ -87,13 +87,6 @@ def _data_hashes(data_dir: Path, knowledge: bool) -> dict[str, str]:
     return {r: file_sha256(data_dir / r) for r in rels if (data_dir / r).is_file()}
 
 
-def _expansions(cfg: VeTrainConfig, split: str) -> Optional[Path]:
-    if not cfg.expansions_dir:
-        return None
-    path = Path(cfg.expansions_dir) / f"{split}.jsonl"
-    return path if path.is_file() else None
-
-
 def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
           progress: bool = True) -> dict[str, Any]:
     """Train, keep the best dev model (with its threshold) in cfg.out_dir."""
@@ -105,9 +98,10 @@ def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
     if (ckpt / "state.json").is_file() and not resume:
         raise ConfigError("out_dir", f"{out} holds a checkpoint; pass --resume or choose another out_dir")
 
-    train_ex = load_ve_split(data_dir, "train", _expansions(cfg, "train"),
+    train_ex = load_ve_split(data_dir, "train", expansions_file(cfg.expansions_dir, "train"),
                              cfg.knowledge)[: cfg.limit_train]
-    dev_ex = load_ve_split(data_dir, "dev", _expansions(cfg, "dev"), cfg.knowledge)[: cfg.limit_dev]
+    dev_ex = load_ve_split(data_dir, "dev", expansions_file(cfg.expansions_dir, "dev"),
+                           cfg.knowledge)[: cfg.limit_dev]
     model, tokenizer = io.build(VeConfig(encoder=cfg.encoder, max_length=cfg.max_length,
                                          dropout=cfg.dropout, encoder_config=cfg.encoder_config,
                                          use_knowledge=cfg.knowledge))
