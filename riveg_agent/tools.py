@@ -1,7 +1,9 @@
 """Each role of the chain as a LangChain tool, for the chat agent.
 
 Tools work on one post held in a PostContext (the image cannot travel as a
-model-facing argument). They return (short text for the model, artifact):
+model-facing argument). They feed each role what the chain feeds it (the
+recognizer reads the post's knowledge, an Entailment plugin that declares
+`knowledge` gets it), so a chat answer agrees with `riveg run`. They return (short text for the model, artifact):
 boxes and masks stay in the artifact. Expected failures raise ToolException,
 which the tool turns into a message for the model instead of a crash.
 """
@@ -14,7 +16,7 @@ from langchain_core.tools import StructuredTool, ToolException
 from pydantic import BaseModel, Field
 
 from .pipeline import Pipeline
-from .roles import Caption, EntitySpan, Expression, Post
+from .roles import Caption, EntitySpan, Expression, Knowledge, Post, takes_knowledge
 from .schema import ENTITY_TYPES
 
 
@@ -22,6 +24,8 @@ from .schema import ENTITY_TYPES
 class PostContext:
     post: Post
     caption: Optional[Caption] = None
+    knowledge: Optional[Knowledge] = None  # of the context's own post text
+    exemplar_ids: list[str] = field(default_factory=list)  # the exemplars that prompted it
     entities: list[EntitySpan] = field(default_factory=list)
     expressions: dict[str, Expression] = field(default_factory=dict)
 
@@ -50,9 +54,25 @@ def make_tools(pipeline: Pipeline, ctx: PostContext) -> list[StructuredTool]:
             ctx.caption = pipeline.plugin("captioner").caption(need_image())
         return ctx.caption
 
+    def knowledge_of(post: Post) -> tuple[Knowledge, list[str]]:
+        # cached for the context's post; a rewritten text gets its own
+        if post.text == ctx.post.text and ctx.knowledge is not None:
+            return ctx.knowledge, ctx.exemplar_ids
+        cap = caption() if post.image is not None else None
+        ex = pipeline.plugin("exemplars").retrieve(post, cap)
+        k, ids = pipeline.plugin("knowledge").generate(post, cap, ex), [e.id for e in ex]
+        if post.text == ctx.post.text:
+            ctx.knowledge, ctx.exemplar_ids = k, ids
+        return k, ids
+
+    def entail(ex: Expression):
+        plugin = pipeline.plugin("entailment")
+        extra = {"knowledge": knowledge_of(ctx.post)[0]} if takes_knowledge(plugin) else {}
+        return plugin.entail(ctx.post, caption(), [ex], **extra)[0]
+
     def find_entity(name: str, etype: Optional[str]) -> EntitySpan:
         if not ctx.entities:
-            ctx.entities = pipeline.plugin("recognizer").recognize(ctx.post, None)
+            ctx.entities = pipeline.plugin("recognizer").recognize(ctx.post, knowledge_of(ctx.post)[0])
         for ent in ctx.entities:
             if ent.text.lower() == name.lower() and (etype is None or ent.type == etype):
                 return ent
@@ -73,19 +93,18 @@ def make_tools(pipeline: Pipeline, ctx: PostContext) -> list[StructuredTool]:
         return c.text, {"caption": c.text, "source": c.source}
 
     def t_exemplars(text: str):
-        found = pipeline.plugin("exemplars").retrieve(Post(ctx.post.id, text, ctx.post.image), None)
+        cap = caption() if ctx.post.image is not None else None
+        found = pipeline.plugin("exemplars").retrieve(Post(ctx.post.id, text, ctx.post.image), cap)
         return (", ".join(f"{e.id} ({e.score:.2f})" for e in found) or "none",
                 [e.__dict__ for e in found])
 
     def t_knowledge(text: str):
-        post = Post(ctx.post.id, text, ctx.post.image)
-        cap = caption() if ctx.post.image is not None else None
-        ex = pipeline.plugin("exemplars").retrieve(post, cap)
-        k = pipeline.plugin("knowledge").generate(post, cap, ex)
-        return k.text, {"knowledge": k.text, "prompt": k.prompt_id, "exemplars": [e.id for e in ex]}
+        k, ids = knowledge_of(Post(ctx.post.id, text, ctx.post.image))
+        return k.text, {"knowledge": k.text, "prompt": k.prompt_id, "exemplars": ids}
 
     def t_recognize(text: str):
-        ents = pipeline.plugin("recognizer").recognize(Post(ctx.post.id, text, ctx.post.image), None)
+        post = Post(ctx.post.id, text, ctx.post.image)
+        ents = pipeline.plugin("recognizer").recognize(post, knowledge_of(post)[0])
         if text == ctx.post.text:
             ctx.entities = ents
         return ("; ".join(f"{e.text} ({e.type})" for e in ents) or "no named entities",
@@ -98,7 +117,7 @@ def make_tools(pipeline: Pipeline, ctx: PostContext) -> list[StructuredTool]:
     def t_entail(entity: str, type: Optional[str] = None):
         need_image()
         ex = expression(entity, type)
-        dec = pipeline.plugin("entailment").entail(ctx.post, caption(), [ex])[0]
+        dec = entail(ex)
         verdict = "in the picture" if dec.groundable else "not in the picture"
         return (f"{ex.text}: {verdict} (score {dec.score:.2f}); {dec.evidence}",
                 {"groundable": dec.groundable, "score": dec.score, "evidence": dec.evidence,
@@ -107,7 +126,7 @@ def make_tools(pipeline: Pipeline, ctx: PostContext) -> list[StructuredTool]:
     def t_ground(entity: str, type: Optional[str] = None):
         need_image()
         ex = expression(entity, type)
-        dec = pipeline.plugin("entailment").entail(ctx.post, caption(), [ex])[0]
+        dec = entail(ex)
         box = pipeline.plugin("grounder").ground(ctx.post, [ex], [dec])[0] if dec.groundable else None
         if box is None:
             return f"{ex.text}: not grounded in the image", {"box": None, "groundable": False}

@@ -3,7 +3,7 @@ declares the `knowledge` keyword, and still runs one that does not."""
 from __future__ import annotations
 
 from riveg_agent.pipeline import Pipeline
-from riveg_agent.roles import (Captioner, EntailmentDecision, Entailment, EntitySpan, Expander,
+from riveg_agent.roles import (Caption, Captioner, EntailmentDecision, Entailment, EntitySpan, Expander,
                                ExemplarRetriever, Expression, Grounder, Knowledge,
                                KnowledgeGenerator, Post, Recognizer, Segmenter, takes_knowledge)
 
@@ -70,3 +70,37 @@ def test_knowledge_reaches_an_entailment_plugin_that_asks_for_it():
     assert result.entities[0].evidence == "new"
     old = _pipeline(_Old()).run(Post("p2", "Ada wrote the first program", None))
     assert old.entities[0].evidence == "old"
+
+
+class _Cap(Captioner):
+    def caption(self, image):
+        return Caption("a woman at a desk", "test")
+
+
+class _SpyRec(_Rec):
+    def __init__(self):
+        self.seen = []
+
+    def recognize(self, post, knowledge):
+        self.seen.append(knowledge)
+        return super().recognize(post, knowledge)
+
+
+def test_chat_tools_feed_the_roles_what_the_chain_feeds_them():
+    """The LangChain tools give the recognizer the post's knowledge and hand it
+    to a knowledge-reading Entailment plugin, generated once per post."""
+    from langchain_core.messages import ToolMessage
+
+    from riveg_agent.tools import PostContext, make_tools
+
+    new, rec = _New(), _SpyRec()
+    pipe = _pipeline(new)
+    pipe._plugins.update({"captioner": _Cap(), "recognizer": rec})
+    ctx = PostContext(Post("p3", "Ada wrote the first program", object()))
+    tools = {t.name: t for t in make_tools(pipe, ctx)}
+    msg = tools["check_in_image"].invoke({"type": "tool_call", "id": "c1", "name": "check_in_image",
+                                          "args": {"entity": "Ada"}})
+    assert isinstance(msg, ToolMessage) and "not in the picture" in msg.content
+    assert [k.text for k in rec.seen] == ["background on p3"]
+    assert [k.text for k in new.seen] == ["background on p3"]
+    assert ctx.knowledge is not None and ctx.knowledge.text == "background on p3"
