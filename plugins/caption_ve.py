@@ -1,6 +1,8 @@
 """Visual entailment by the caption cross-encoder trained on Twitter-GMNER
-(riveg_agent.ve): P(entail) of `Name (TYPE) – expansion` against the tweet and
-the image description from the Captioner role, and the post's auxiliary
+(riveg_agent.ve): P(entail) of the referring expression against the tweet and
+the image description from the Captioner role — `Name (TYPE) – expansion`, or
+`Name (TYPE)` for a model trained without expansions (the shipped one: the
+0.5B LLM's expansions cost it accuracy) — and the post's auxiliary
 knowledge when the model was trained to read it (`knowledge: false` in the
 config keeps it out). With an image and
 `detector_regions` on, a groundable PER entity also gets the face the
@@ -65,15 +67,18 @@ class CaptionEntailment(Entailment):
         threshold = model.config.threshold if self.threshold is None else self.threshold
         described = caption.text if caption else ""
         known = knowledge.text if knowledge and self.knowledge and model.config.use_knowledge else ""
-        probs = model.probabilities(tokenizer, [e.text for e in expressions],
+        # the expression in the form the model was trained on
+        read = [e.text if model.config.use_expansions else f"{e.entity.text} ({e.entity.type})"
+                for e in expressions]
+        probs = model.probabilities(tokenizer, read,
                                     [post.text] * len(expressions), [described] * len(expressions),
                                     knowledge=[known] * len(expressions))
         regions = self._detector_regions(post, caption, expressions)
         decisions = []
-        for expr, p, region in zip(expressions, probs, regions):
+        for shown, p, region in zip(read, probs, regions):
             yes = p >= threshold
             evidence = (f"caption cross-encoder: P(in image) {p:.2f} {'>=' if yes else '<'} threshold "
-                        f"{threshold:.2f}, from the tweet{' and its knowledge' if known else ''} "
+                        f"{threshold:.2f} for '{shown}', from the tweet{' and its knowledge' if known else ''} "
                         f"and the image description '{described}'")
             if yes and region is not None:
                 evidence += f"; {region.evidence}"

@@ -44,6 +44,9 @@ def load(name_or_path: str):
     folder = resolve_model(name_or_path)
     data = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
     config = VeConfig.from_dict(data["ve_config"])
+    if "use_expansions" not in data["ve_config"]:
+        # folders saved before the field: what the training config says
+        config.use_expansions = bool((data.get("train_config") or {}).get("expansions_dir"))
     if config.encoder_config is None:
         raise ModelError(f"{folder / CONFIG}: ve_config.encoder_config is missing")
     model = CrossEncoderVE(config, load_encoder(config.encoder, config.encoder_config))

@@ -28,6 +28,9 @@ class VeConfig:
     dropout: float = 0.1
     threshold: float = 0.5  # on the entail probability; chosen on dev by training
     use_knowledge: bool = False  # trained with the post's auxiliary knowledge
+    # trained on `Name (TYPE) – expansion`; False: on `Name (TYPE)` alone, and
+    # fed that at run time too (an unseen expansion costs accuracy)
+    use_expansions: bool = True
     encoder_config: Optional[dict[str, Any]] = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -104,7 +104,8 @@ def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
                            cfg.knowledge)[: cfg.limit_dev]
     model, tokenizer = io.build(VeConfig(encoder=cfg.encoder, max_length=cfg.max_length,
                                          dropout=cfg.dropout, encoder_config=cfg.encoder_config,
-                                         use_knowledge=cfg.knowledge))
+                                         use_knowledge=cfg.knowledge,
+                                         use_expansions=bool(cfg.expansions_dir)))
     if cfg.init_from and not (resume and (ckpt / "state.json").is_file()):
         from riveg_agent import model_folder
         model_folder.load_weights(model, io.resolve_model(cfg.init_from))

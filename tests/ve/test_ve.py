@@ -291,3 +291,41 @@ def test_init_from_starts_at_the_given_model(trained, tiny_tokenizer_dir, tiny_c
     m0, t0, _ = io.load(str(base))
     m1, t1, _ = io.load(str(out))
     assert predict(m1, t1, ex) == pytest.approx(predict(m0, t0, ex), abs=2e-3)
+
+
+def test_expression_form_follows_the_training(trained, tiny_tokenizer_dir, tiny_config, tmp_path):
+    """A model trained without expansions reads `Name (TYPE)` at run time (the
+    expansion changes nothing); one trained with them reads the whole expression.
+    Folders saved before `use_expansions` existed get it from their training config."""
+    from riveg_agent.ve import io
+    from riveg_plugins.caption_ve import _cache, factory
+    out, _ = trained
+    assert io.load(str(out))[0].config.use_expansions is False
+    post, cap = Post("r1", "Kawhi Leonard celebrates in Toronto", None), Caption("a man", "test")
+    bare = factory(model=str(out), detector_regions=False)
+    a = bare.entail(post, cap, [Expression(EntitySpan("Toronto", "LOC", 28, 35), "a city in Canada")])[0]
+    b = bare.entail(post, cap, [Expression(EntitySpan("Toronto", "LOC", 28, 35), "a trophy")])[0]
+    assert a.score == pytest.approx(b.score) and "for 'Toronto (LOC)'" in a.evidence
+
+    exp_dir = tmp_path / "expansions"
+    exp_dir.mkdir()
+    for split in ("train", "dev"):
+        rows = [{"image": e.image, "entity": e.entity, "type": e.type, "expansion": "a thing"}
+                for e in load_ve_split(DATA, split)]
+        (exp_dir / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with_exp = tmp_path / "with"
+    train(_cfg(tiny_tokenizer_dir, tiny_config, with_exp, epochs=1, expansions_dir=str(exp_dir)),
+          DATA, progress=False)
+    assert json.loads((with_exp / "ve_config.json").read_text())["ve_config"]["use_expansions"] is True
+    full = factory(model=str(with_exp), detector_regions=False)
+    a = full.entail(post, cap, [Expression(EntitySpan("Toronto", "LOC", 28, 35), "a city in Canada")])[0]
+    b = full.entail(post, cap, [Expression(EntitySpan("Toronto", "LOC", 28, 35), "a trophy")])[0]
+    assert a.score != pytest.approx(b.score, abs=1e-7)
+    assert "for 'Toronto (LOC) – a city in Canada'" in a.evidence
+
+    # an old folder: no use_expansions field, training config with expansions_dir
+    saved = json.loads((with_exp / "ve_config.json").read_text())
+    del saved["ve_config"]["use_expansions"]
+    (with_exp / "ve_config.json").write_text(json.dumps(saved))
+    _cache.pop(str(with_exp), None)
+    assert io.load(str(with_exp))[0].config.use_expansions is True
