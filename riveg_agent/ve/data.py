@@ -35,6 +35,7 @@ class VeExample:
     label: int         # 1 = groundable
     expansion: str = ""
     knowledge: str = ""  # the post's auxiliary knowledge, if used
+    short_caption: str = ""  # the one-line caption alone (description dropout)
 
     @property
     def expression(self) -> str:
@@ -71,12 +72,18 @@ def expansions_file(expansions_dir: Optional[str], split: str) -> Optional[Path]
     return path if path.is_file() else None
 
 
-def image_captions(data_dir: Path, split: str) -> dict[str, str]:
-    """image id -> 'short caption. long description' (either may be missing)."""
+def short_captions(data_dir: Path) -> dict[str, str]:
+    """image id -> the BLIP-2 one-line caption (both Twitter datasets)."""
     short: dict[str, str] = {}
     for rel in SHORT_CAPTIONS:
         if (data_dir / rel).is_file():
             short.update(read_captions(data_dir / rel))
+    return short
+
+
+def image_captions(data_dir: Path, split: str) -> dict[str, str]:
+    """image id -> 'short caption. long description' (either may be missing)."""
+    short = short_captions(data_dir)
     long_path = data_dir / LONG_CAPTIONS.format(split=split)
     long = read_long_captions(long_path) if long_path.is_file() else {}
     return {i: ". ".join(p for p in (short.get(i, ""), long.get(i, "")) if p)
@@ -102,7 +109,7 @@ def load_ve_split(data_dir: Path, split: str, expansions: Optional[Path] = None,
     conll = root / "txt" / f"{split}.txt"
     if not conll.is_file():
         raise RivegError(f"{conll}: Twitter-GMNER split file not found (is --data-dir right?)")
-    captions = image_captions(data_dir, split)
+    captions, short = image_captions(data_dir, split), short_captions(data_dir)
     expand = read_expansions(expansions) if expansions else {}
     tweets = read_conll(conll)
     know = dataset_knowledge(data_dir, split) if knowledge else [""] * len(tweets)
@@ -119,5 +126,5 @@ def load_ve_split(data_dir: Path, split: str, expansions: Optional[Path] = None,
             typ = normalise_type(typ)
             examples.append(VeExample(tweet.image, text, name, typ, captions.get(tweet.image, ""),
                                       int(name in names), expand.get((tweet.image, name, typ), ""),
-                                      tweet_knowledge))
+                                      tweet_knowledge, short.get(tweet.image, "")))
     return examples

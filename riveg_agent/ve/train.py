@@ -46,6 +46,9 @@ class VeTrainConfig(TrainOptions):
     expansion_dropout: float = 0.3  # share of examples shown without their expansion
     knowledge: bool = False  # read the dataset's auxiliary knowledge of each post
     knowledge_dropout: float = 0.2  # share of examples shown without it (runs without knowledge)
+    # share of examples shown with the one-line caption alone instead of the
+    # full description: the run-time Captioner gives one line, not BLIP-2 + a paragraph
+    description_dropout: float = 0.0
     init_from: Optional[str] = None  # start from a trained VE model (name or folder), same encoder
     checkpoint_every: int = 50
     log_every: int = 10
@@ -60,7 +63,8 @@ class VeTrainConfig(TrainOptions):
 def _batches(examples: list[VeExample], cfg: VeTrainConfig, epoch: int) -> list[list[VeExample]]:
     """Deterministic from (seed, epoch), so a resumed run replays the same
     order; an expansion is dropped from `expansion_dropout` of the examples,
-    the knowledge from `knowledge_dropout`."""
+    the knowledge from `knowledge_dropout`, the long description from
+    `description_dropout`."""
     rng = random.Random(cfg.seed * 1000 + epoch)
     shown = []
     for e in examples:
@@ -68,8 +72,10 @@ def _batches(examples: list[VeExample], cfg: VeTrainConfig, epoch: int) -> list[
         # or knowledge keep the batch order they always had
         drop_expansion = bool(e.expansion) and rng.random() < cfg.expansion_dropout
         drop_knowledge = bool(e.knowledge) and rng.random() < cfg.knowledge_dropout
+        one_line = cfg.description_dropout > 0 and rng.random() < cfg.description_dropout
         shown.append(replace(e, expansion="" if drop_expansion else e.expansion,
-                             knowledge="" if drop_knowledge else e.knowledge))
+                             knowledge="" if drop_knowledge else e.knowledge,
+                             caption=e.short_caption if one_line else e.caption))
     return sorted_batches(shown, cfg.batch_size, rng, lambda e: len(e.text) + len(e.caption) + len(e.knowledge))
 
 

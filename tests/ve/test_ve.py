@@ -329,3 +329,19 @@ def test_expression_form_follows_the_training(trained, tiny_tokenizer_dir, tiny_
     (with_exp / "ve_config.json").write_text(json.dumps(saved))
     _cache.pop(str(with_exp), None)
     assert io.load(str(with_exp))[0].config.use_expansions is True
+
+
+def test_description_dropout_shows_the_one_line_caption(tiny_tokenizer_dir, tiny_config, tmp_path):
+    """A share of training examples sees the BLIP-2 caption alone, the form a
+    run-time Captioner gives; off by default, without changing the batches."""
+    from riveg_agent.ve.train import _batches
+    plain = load_ve_split(DATA, "train")
+    assert all(e.short_caption and e.caption.startswith(e.short_caption) for e in plain)
+    assert any(len(e.caption) > len(e.short_caption) for e in plain)
+    cfg = _cfg(tiny_tokenizer_dir, tiny_config, tmp_path, batch_size=2, description_dropout=0.5)
+    shown = [e for b in _batches(plain * 20, cfg, 0) for e in b]
+    one_line = sum(1 for e in shown if e.caption == e.short_caption)
+    assert 0.3 * len(shown) < one_line < 0.7 * len(shown)
+    off = _cfg(tiny_tokenizer_dir, tiny_config, tmp_path, batch_size=2)
+    assert all(e.caption != e.short_caption for b in _batches(plain, off, 0) for e in b
+               if len(e.caption) > len(e.short_caption))
