@@ -29,24 +29,19 @@ def main() -> None:
 
     import torch
 
-    from riveg_agent.exemplars import read_captions
     from riveg_agent.ve import io
-    from riveg_agent.ve.data import LONG_CAPTIONS, SHORT_CAPTIONS, load_ve_split, read_long_captions
+    from riveg_agent.ve.data import LONG_CAPTIONS, load_ve_split, read_long_captions
     from riveg_agent.ve.evaluate import best_threshold, metrics
     from riveg_agent.ve.train import predict
 
     torch.set_num_threads(args.threads)
     model, tokenizer, _ = io.load(args.model)
-    short: dict[str, str] = {}
-    for rel in SHORT_CAPTIONS:
-        if (args.data_dir / rel).is_file():
-            short.update(read_captions(args.data_dir / rel))
 
     def variants(split: str):
         long = read_long_captions(args.data_dir / LONG_CAPTIONS.format(split=split))
         base = load_ve_split(args.data_dir, split)
         return {"full (as trained)": base,
-                "BLIP-2 caption only": [replace(e, caption=short.get(e.image, "")) for e in base],
+                "BLIP-2 caption only": [replace(e, caption=e.short_caption) for e in base],
                 "long description only": [replace(e, caption=long.get(e.image, "")) for e in base],
                 "no description": [replace(e, caption="") for e in base]}
 

@@ -81,9 +81,11 @@ def short_captions(data_dir: Path) -> dict[str, str]:
     return short
 
 
-def image_captions(data_dir: Path, split: str) -> dict[str, str]:
-    """image id -> 'short caption. long description' (either may be missing)."""
-    short = short_captions(data_dir)
+def image_captions(data_dir: Path, split: str,
+                   short: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """image id -> 'short caption. long description' (either may be missing);
+    `short`: the one-line captions when the caller has read them already."""
+    short = short_captions(data_dir) if short is None else short
     long_path = data_dir / LONG_CAPTIONS.format(split=split)
     long = read_long_captions(long_path) if long_path.is_file() else {}
     return {i: ". ".join(p for p in (short.get(i, ""), long.get(i, "")) if p)
@@ -109,7 +111,8 @@ def load_ve_split(data_dir: Path, split: str, expansions: Optional[Path] = None,
     conll = root / "txt" / f"{split}.txt"
     if not conll.is_file():
         raise RivegError(f"{conll}: Twitter-GMNER split file not found (is --data-dir right?)")
-    captions, short = image_captions(data_dir, split), short_captions(data_dir)
+    short = short_captions(data_dir)
+    captions = image_captions(data_dir, split, short)
     expand = read_expansions(expansions) if expansions else {}
     tweets = read_conll(conll)
     know = dataset_knowledge(data_dir, split) if knowledge else [""] * len(tweets)
