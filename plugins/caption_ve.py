@@ -67,9 +67,10 @@ class CaptionEntailment(Entailment):
         threshold = model.config.threshold if self.threshold is None else self.threshold
         described = caption.text if caption else ""
         known = knowledge.text if knowledge and self.knowledge and model.config.use_knowledge else ""
+        from riveg_agent.ve.data import referring_expression
         # the expression in the form the model was trained on
-        read = [e.text if model.config.use_expansions else f"{e.entity.text} ({e.entity.type})"
-                for e in expressions]
+        read = [e.text if model.config.use_expansions
+                else referring_expression(e.entity.text, e.entity.type) for e in expressions]
         probs = model.probabilities(tokenizer, read,
                                     [post.text] * len(expressions), [described] * len(expressions),
                                     knowledge=[known] * len(expressions))

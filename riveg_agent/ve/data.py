@@ -39,8 +39,14 @@ class VeExample:
 
     @property
     def expression(self) -> str:
-        base = f"{self.entity} ({self.type})"
-        return f"{base} – {self.expansion}" if self.expansion else base
+        return referring_expression(self.entity, self.type, self.expansion)
+
+
+def referring_expression(entity: str, type: str, expansion: str = "") -> str:
+    """`Name (TYPE) – expansion`, or `Name (TYPE)` without an expansion: the one
+    place the VE's text side is spelt, so training and run time agree."""
+    base = f"{entity} ({type})"
+    return f"{base} – {expansion}" if expansion else base
 
 
 def read_long_captions(path: Path) -> dict[str, str]:

@@ -33,7 +33,7 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
     from riveg_agent.scoring.spans import bio_to_spans
 
     from . import io as ve_io
-    from .data import SPLITS, image_captions, read_expansions
+    from .data import SPLITS, image_captions, read_expansions, referring_expression
 
     if split not in SPLITS:
         raise RivegError(f"unknown split {split!r}; choose train, dev or test")
@@ -57,7 +57,7 @@ def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str 
             name = " ".join(ex.tokens[s:e])
             rows.append((i, start, end, name, typ, expand.get((ex.id, name, typ), "")))
     texts = [" ".join(ex.tokens) for ex in examples]
-    expressions = [f"{n} ({t}) – {x}" if x else f"{n} ({t})" for _, _, _, n, t, x in rows]
+    expressions = [referring_expression(n, t, x) for _, _, _, n, t, x in rows]
     know = [" ".join(ex.knowledge or []) for ex in examples]
     probs = ve.probabilities(ve_tok, expressions, [texts[r[0]] for r in rows],
                              [captions.get(examples[r[0]].id, "") for r in rows],
