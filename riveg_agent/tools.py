@@ -3,9 +3,10 @@
 Tools work on one post held in a PostContext (the image cannot travel as a
 model-facing argument). They feed each role what the chain feeds it (the
 recognizer reads the post's knowledge, an Entailment plugin that declares
-`knowledge` gets it), so a chat answer agrees with `riveg run`. They return (short text for the model, artifact):
-boxes and masks stay in the artifact. Expected failures raise ToolException,
-which the tool turns into a message for the model instead of a crash.
+`knowledge` gets it), so a chat answer agrees with `riveg run`. They return
+(short text for the model, artifact): boxes and masks stay in the artifact.
+Expected failures raise ToolException, which the tool turns into a message
+for the model instead of a crash.
 """
 from __future__ import annotations
 
