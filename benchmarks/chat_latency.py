@@ -32,9 +32,9 @@ def main() -> None:
     ap.add_argument("--modes", default="rules:template,llm:template,rules:llm,llm:llm")
     args = ap.parse_args()
 
-    from riveg_agent.chat import ChatSession
+    from riveg_agent.agent.chat import ChatSession
     from riveg_agent.cli.demo_cmd import demo_post
-    from riveg_agent.pipeline import Pipeline
+    from riveg_agent.core.pipeline import Pipeline
 
     post = demo_post()
     pipeline = Pipeline(args.config)

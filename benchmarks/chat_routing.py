@@ -1,7 +1,7 @@
-"""Routing accuracy of the chat routers on tests/chat/routing_set.jsonl.
+"""Routing accuracy of the chat routers on tests/agent/chat/routing_set.jsonl.
 
     RIVEG_THREADS=1 python benchmarks/chat_routing.py [--router rules|llm|both] [--model ID] [--misses]
-        [--set tests/chat/routing_heldout.jsonl]
+        [--set tests/agent/chat/routing_heldout.jsonl]
 
 routing_heldout.jsonl was written after the routers were last changed and
 has not been used to change them since: its figure is the unbiased one.
@@ -17,19 +17,20 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SET = ROOT / "tests" / "chat" / "routing_set.jsonl"
+SET = ROOT / "tests" / "agent" / "chat" / "routing_set.jsonl"
 
 
 def tool_infos():
     sys.path.insert(0, str(ROOT / "tests" / "third_party_plugin"))
     from riveg_hello.plugin import image_colour_tool
 
-    from riveg_agent.chat.routing import tool_info
-    from riveg_agent.roles import Post
-    from riveg_agent.tools import PostContext, make_tools
+    from riveg_agent.agent.chat.routing import tool_info
+    from riveg_agent.core.roles import Post
+    from riveg_agent.agent.tools import PostContext, make_tools
+    from riveg_agent.core.state import ChainState
 
-    ctx = PostContext(Post("routing", "", None))
-    tools = make_tools(None, ctx) + [image_colour_tool(None, ctx)]
+    ctx = PostContext(None, ChainState(Post("routing", "", None)))
+    tools = make_tools(ctx) + [image_colour_tool(None, ctx)]
     return [tool_info(t) for t in tools]
 
 
@@ -38,11 +39,11 @@ def main() -> None:
     ap.add_argument("--router", default="both", choices=["rules", "llm", "both"])
     ap.add_argument("--model", default="qwen2.5-coder-0.5b-instruct-q4_k_m")
     ap.add_argument("--misses", action="store_true", help="print the wrong turns")
-    ap.add_argument("--set", default=str(SET), help="routing set JSONL (default: tests/chat/routing_set.jsonl)")
+    ap.add_argument("--set", default=str(SET), help="routing set JSONL (default: tests/agent/chat/routing_set.jsonl)")
     args = ap.parse_args()
 
-    from riveg_agent.chat.routing import RuleRouter
-    from riveg_agent.chat.routing_eval import evaluate, load_set
+    from riveg_agent.agent.chat.routing import RuleRouter
+    from riveg_agent.agent.chat.routing_eval import evaluate, load_set
 
     conversations = load_set(args.set)
     infos = tool_infos()
@@ -52,8 +53,8 @@ def main() -> None:
     if args.router in ("rules", "both"):
         routers.append(("rules", RuleRouter(infos)))
     if args.router in ("llm", "both"):
-        from riveg_agent.chat.chat_model import LocalChatModel
-        from riveg_agent.chat.llm_router import LLMRouter
+        from riveg_agent.agent.chat.chat_model import LocalChatModel
+        from riveg_agent.agent.chat.llm_router import LLMRouter
         routers.append((f"llm ({args.model})", LLMRouter(LocalChatModel(model=args.model, slot="chat-router"), infos)))
     for name, router in routers:
         score = evaluate(router, conversations)

@@ -68,10 +68,10 @@ def main() -> None:
     ap.add_argument("--out-dir", type=Path, default=Path("benchmarks/results/knowledge/ablation"))
     args = ap.parse_args()
 
-    from riveg_agent.config import load_config
-    from riveg_agent.knowledge_gen import generate_split
+    from riveg_agent.core.config import load_config
+    from riveg_agent.llm.splits import generate_split
     from riveg_agent.ner.evaluate import evaluate_mner
-    from riveg_agent.pipeline import Pipeline
+    from riveg_agent.core.pipeline import Pipeline
 
     conditions = dict(CONDITIONS)
     for spec in args.extra:

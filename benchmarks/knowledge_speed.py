@@ -6,7 +6,8 @@ tokens, peak RSS. The LLM cache is off, so every post runs the model.
         --max-exemplar-chars 300 --batched-expansions
 
 Posts: the first N+1 tweets of Twitter-2017 dev (the first is a warm-up and
-not counted); captions from BLIP-2; entities from the config's recognizer.
+not counted); captions from BLIP-2; entities from the config's recognizer (reading the
+knowledge, as in the chain). The stages are the pipeline's own (`advance`).
 """
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ import argparse
 import json
 import resource
 import statistics
-import time
 from pathlib import Path
 
-from riveg_agent.config import load_config
-from riveg_agent.knowledge_gen import dataset_captions, split_file
-from riveg_agent.pipeline import Pipeline
-from riveg_agent.roles import Caption, Post
+from riveg_agent.core.config import load_config
+from riveg_agent.llm.splits import dataset_captions, split_file
+from riveg_agent.core.pipeline import Pipeline
+from riveg_agent.core.roles import Caption, Post
+from riveg_agent.core.state import ChainState
 from riveg_agent.scoring.conll import read_conll
 
 
@@ -58,7 +59,6 @@ def main() -> None:
     tweets = read_conll(split_file(args.data_dir, args.dataset, args.split))[: args.n + 1]
     caps = dataset_captions(args.data_dir, args.dataset)
     knower, expander = pipe.plugin("knowledge"), pipe.plugin("expander")
-    retriever, recognizer = pipe.plugin("exemplars"), pipe.plugin("recognizer")
 
     llms = [knower.llm] + ([expander.llm] if expander.llm is not knower.llm else [])
 
@@ -72,20 +72,16 @@ def main() -> None:
 
     rows, start = [], None
     for i, tweet in enumerate(tweets):
-        post = Post(tweet.image, " ".join(tweet.tokens))
-        caption = Caption(caps.get(tweet.image, "no image description"), "BLIP-2")
-        exemplars = retriever.retrieve(post, caption)
-        entities = recognizer.recognize(post, None)
-        t0 = time.perf_counter()
-        knower.generate(post, caption, exemplars)
-        t1 = time.perf_counter()
-        expander.expand(post, caption, entities)
-        t2 = time.perf_counter()
+        # The chain's own stages through the expansions, with the dataset's caption.
+        state = ChainState(Post(tweet.image, " ".join(tweet.tokens), tokens=list(tweet.tokens)),
+                           caption=Caption(caps.get(tweet.image, "no image description"), "BLIP-2"),
+                           done=["detector", "captioner"])
+        pipe.advance(state, "expander")
         if i == 0:  # the first post warms the model up and is not counted
             start = counters()
         else:
-            rows.append({"knowledge": t1 - t0, "expansions": t2 - t1, "total": t2 - t0,
-                         "entities": len(entities)})
+            k, x = state.timings["knowledge"], state.timings["expander"]
+            rows.append({"knowledge": k, "expansions": x, "total": k + x, "entities": len(state.entities)})
 
     used = {key: value - start[key] for key, value in counters().items()}
     totals = [r["total"] for r in rows]

@@ -53,7 +53,7 @@ def measure_speed(model: str, data_dir: Path, threads: int, per_post: int) -> di
     import torch
     torch.set_num_threads(threads)
     from riveg_agent.ner.readers import load_split
-    from riveg_agent.roles import Post
+    from riveg_agent.core.roles import Post
     from riveg_plugins.crf_ner import CrfRecognizer
     rss_imports = _current_rss_mb()
     posts = [" ".join(e.tokens) for e in load_split(data_dir, "twitter2017", "test", False)]

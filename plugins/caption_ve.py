@@ -4,23 +4,23 @@ the image description from the Captioner role — `Name (TYPE) – expansion`, o
 `Name (TYPE)` for a model trained without expansions (the shipped one: the
 0.5B LLM's expansions cost it accuracy) — and the post's auxiliary
 knowledge when the model was trained to read it (`knowledge: false` in the
-config keeps it out). With an image and
-`detector_regions` on, a groundable PER entity also gets the face the
-detector VE would give it, so the grounder boxes the right person.
-Registering imports no torch; the model loads on first use."""
+config keeps it out). Which person or object a groundable entity is, is the
+grounder's job. Registering imports no torch; the model loads on first use."""
 from __future__ import annotations
 
+import threading
 from typing import Optional
 
-from riveg_agent.registry import requires
-from riveg_agent.roles import Caption, EntailmentDecision, Entailment, Expression, Knowledge, Post
-from riveg_agent.schema import ModelRef
+from riveg_agent.core.registry import requires
+from riveg_agent.core.roles import Caption, EntailmentDecision, Entailment, Expression, Knowledge, Post
+from riveg_agent.core.schema import ModelRef
 
 DEFAULT_MODEL = "ve-minilm-gmner"
 LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on Twitter-GMNER "
            "research data and its BLIP-2 / RiVEG image descriptions, see weights/README.md)")
 
 _cache: dict[str, tuple] = {}
+_load_lock = threading.Lock()
 
 
 def _find_default_model():
@@ -29,78 +29,68 @@ def _find_default_model():
 
 
 class CaptionEntailment(Entailment):
-    def __init__(self, model: str, threshold: Optional[float], detector_regions: bool,
-                 threads: Optional[int], knowledge: bool = True):
+    def __init__(self, model: str, threshold: Optional[float], threads: Optional[int],
+                 knowledge: bool = True):
         self.model_name = model
         self.threshold = threshold
         self.knowledge = knowledge
-        self.detector_regions = detector_regions
         self.threads = threads
 
     def _load(self):
-        if self.model_name not in _cache:
-            from riveg_agent.ve.io import load
-            _cache[self.model_name] = load(self.model_name)
+        with _load_lock:  # one load even when posts run in threads
+            if self.model_name not in _cache:
+                from riveg_agent.ve.io import load
+                _cache[self.model_name] = load(self.model_name)
         if self.threads:
             import torch
             torch.set_num_threads(self.threads)
         return _cache[self.model_name]
 
     def models(self) -> list[ModelRef]:
-        from riveg_agent.models import file_sha256
+        from riveg_agent.llm.catalogue import file_sha256
         from riveg_agent.ve.io import WEIGHTS, resolve_model
         path = resolve_model(self.model_name) / WEIGHTS
-        refs = [ModelRef(name=f"riveg/{path.parent.name}", path=str(path),
+        return [ModelRef(name=f"riveg/{path.parent.name}", path=str(path),
                          sha256=file_sha256(path), license=LICENSE)]
-        if self.detector_regions:
-            from ._vision import BLAZEFACE
-            refs.append(BLAZEFACE)
-        return refs
 
     def entail(self, post: Post, caption: Optional[Caption], expressions: list[Expression],
-               knowledge: Optional[Knowledge] = None) -> list[EntailmentDecision]:
-        if not expressions:
-            return []
-        if post.image is None and caption is None:
-            return [EntailmentDecision(False, 0.0, "the post has no image") for _ in expressions]
+               knowledge: Optional[Knowledge] = None, evidence=None) -> list[EntailmentDecision]:
+        return self.entail_many([post], [caption], [expressions], knowledge=[knowledge])[0]
+
+    def entail_many(self, posts: list[Post], captions: list[Optional[Caption]],
+                    expressions: list[list[Expression]], knowledge: list[Optional[Knowledge]],
+                    evidence=None) -> list[list[EntailmentDecision]]:
+        """Batched form of entail: one forward pass over every post's expressions."""
+        rows = [(i, e) for i, (post, cap, exprs) in enumerate(zip(posts, captions, expressions))
+                if not (post.image is None and cap is None) for e in exprs]
+        out: list[list[EntailmentDecision]] = [
+            [EntailmentDecision(False, 0.0, "the post has no image")] * len(exprs)
+            if post.image is None and cap is None else [] for post, cap, exprs in zip(posts, captions, expressions)]
+        if not rows:
+            return out
         model, tokenizer, _ = self._load()
         threshold = model.config.threshold if self.threshold is None else self.threshold
-        described = caption.text if caption else ""
-        known = knowledge.text if knowledge and self.knowledge and model.config.use_knowledge else ""
+        described = [captions[i].text if captions[i] else "" for i, _ in rows]
+        reads_knowledge = self.knowledge and model.config.use_knowledge
+        known = [knowledge[i].text if reads_knowledge and knowledge[i] else "" for i, _ in rows]
         from riveg_agent.ve.data import referring_expression
         # the expression in the form the model was trained on
         read = [e.text if model.config.use_expansions
-                else referring_expression(e.entity.text, e.entity.type) for e in expressions]
-        probs = model.probabilities(tokenizer, read,
-                                    [post.text] * len(expressions), [described] * len(expressions),
-                                    knowledge=[known] * len(expressions))
-        regions = self._detector_regions(post, caption, expressions)
-        decisions = []
-        for shown, p, region in zip(read, probs, regions):
+                else referring_expression(e.entity.text, e.entity.type) for _, e in rows]
+        probs = model.probabilities(tokenizer, read, [posts[i].text for i, _ in rows], described,
+                                    knowledge=known)
+        for (i, _), shown, desc, k, p in zip(rows, read, described, known, probs):
             yes = p >= threshold
-            evidence = (f"caption cross-encoder: P(in image) {p:.2f} {'>=' if yes else '<'} threshold "
-                        f"{threshold:.2f} for '{shown}', from the tweet{' and its knowledge' if known else ''} "
-                        f"and the image description '{described}'")
-            if yes and region is not None:
-                evidence += f"; {region.evidence}"
-            decisions.append(EntailmentDecision(yes, p, evidence,
-                                                region.region if yes and region else None,
-                                                region.label if yes and region else None))
-        return decisions
-
-    def _detector_regions(self, post, caption, expressions) -> list[Optional[EntailmentDecision]]:
-        """The detector VE's decision where it found a region, else None."""
-        if not self.detector_regions or post.image is None:
-            return [None] * len(expressions)
-        from .detector_grounding import DetectorEntailment
-        found = DetectorEntailment(0.5).entail(post, caption, expressions)
-        return [d if d.groundable and d.region is not None else None for d in found]
+            out[i].append(EntailmentDecision(yes, p, (
+                f"caption cross-encoder: P(in image) {p:.2f} {'>=' if yes else '<'} threshold "
+                f"{threshold:.2f} for '{shown}', from the tweet{' and its knowledge' if k else ''} "
+                f"and the image description '{desc}'")))
+        return out
 
 
 def factory(model: str = DEFAULT_MODEL, threshold: Optional[float] = None,
-            detector_regions: bool = True, threads: Optional[int] = None,
-            knowledge: bool = True) -> CaptionEntailment:
-    return CaptionEntailment(model, threshold, detector_regions, threads, knowledge)
+            threads: Optional[int] = None, knowledge: bool = True) -> CaptionEntailment:
+    return CaptionEntailment(model, threshold, threads, knowledge)
 
 
 def register(registry) -> None:

@@ -16,9 +16,9 @@ import importlib.util
 import os
 from typing import Optional
 
-from riveg_agent.errors import ModelError
-from riveg_agent.roles import Caption, EntailmentDecision, Entailment, Expression, Post
-from riveg_agent.schema import ModelRef
+from riveg_agent.core.errors import ModelError
+from riveg_agent.core.roles import Caption, EntailmentDecision, Entailment, Expression, Post
+from riveg_agent.core.schema import ModelRef
 
 DEFAULT_CHECKPOINT = "openai/clip-vit-base-patch32"
 DEFAULT_TEMPLATE = "a photo of {expression}"
@@ -83,8 +83,8 @@ class ClipEntailment(Entailment):
             return (torch.sigmoid(model.scale * cosines + model.bias) if calibration
                     else cosines).tolist()
 
-    def entail(self, post: Post, caption: Optional[Caption],
-               expressions: list[Expression]) -> list[EntailmentDecision]:
+    def entail(self, post: Post, caption: Optional[Caption], expressions: list[Expression],
+               knowledge=None, evidence=None) -> list[EntailmentDecision]:
         if not expressions:
             return []
         if post.image is None:

@@ -1,7 +1,8 @@
 """PLIM recognizer: the trained encoder + shape features + CRF tagger over
 [post; knowledge] (riveg_agent.ner). The raw post is cut into tweet-like
 tokens (riveg_agent.ner.tokens), tagged, and each entity's tokens are mapped back to character
-offsets, so that text == post.text[start:end]. Without knowledge (or with
+offsets, so that text == post.text[start:end]; a post that brings its own
+words (`Post.tokens`, a CoNLL dataset's) is tagged on those. Without knowledge (or with
 use_knowledge false) it tags the post alone; it was trained with knowledge
 dropout for that case. Registering imports no torch; the model loads on first
 use."""
@@ -10,10 +11,10 @@ from __future__ import annotations
 from typing import Optional
 
 from riveg_agent.ner.locate import resolve_model
-from riveg_agent.ner.tokens import tokenize
-from riveg_agent.registry import requires
-from riveg_agent.roles import EntitySpan, Knowledge, Post, Recognizer
-from riveg_agent.schema import ModelRef
+from riveg_agent.ner.tokens import joined_offsets, tokenize
+from riveg_agent.core.registry import requires
+from riveg_agent.core.roles import EntitySpan, Knowledge, Post, Recognizer
+from riveg_agent.core.schema import ModelRef
 
 DEFAULT_MODEL = "plim-minilm-t17"
 LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on "
@@ -34,9 +35,13 @@ class CrfRecognizer(Recognizer):
             torch.set_num_threads(self.threads)
         return load_cached(self.model_name)
 
+    def trained_on(self) -> Optional[str]:
+        """The dataset the model was trained on (for the leakage rule)."""
+        return getattr(self._load()[0], "trained_on", None)
+
     def models(self) -> list[ModelRef]:
         from riveg_agent.ner.locate import WEIGHTS, resolve_model
-        from riveg_agent.models import file_sha256
+        from riveg_agent.llm.catalogue import file_sha256
         folder = resolve_model(self.model_name)
         path = folder / WEIGHTS
         return [ModelRef(name=f"riveg/{folder.name}", path=str(path),
@@ -51,7 +56,7 @@ class CrfRecognizer(Recognizer):
         from riveg_agent.ner.predict import predict_tags
         from riveg_agent.scoring.spans import bio_to_spans
         model, tokenizer = self._load()
-        toks = [tokenize(p.text) for p in posts]
+        toks = [_tokens(p) for p in posts]
         items = []
         for t, k in zip(toks, knowledge):
             know = k.text.split() if (self.use_knowledge and k is not None and k.text.strip()) else None
@@ -65,6 +70,13 @@ class CrfRecognizer(Recognizer):
                 spans.append(EntitySpan(post.text[start:end], typ, start, end))
             out.append(spans)
         return out
+
+
+def _tokens(post: Post) -> list[tuple[str, int, int]]:
+    """The post's own words when it brings them (a dataset's tokens), else tweet-like tokens."""
+    if post.tokens is not None and " ".join(post.tokens) == post.text:
+        return [(w, s, e) for w, (s, e) in zip(post.tokens, joined_offsets(post.tokens))]
+    return tokenize(post.text)
 
 
 def factory(model: str = DEFAULT_MODEL, use_knowledge: bool = True,

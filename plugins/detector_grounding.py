@@ -1,20 +1,22 @@
-"""Interim visual entailment and grounding from detector evidence.
+"""Interim visual entailment and grounding from the detector's evidence.
 
-VE: a PER entity is groundable when a face is detected that no earlier
-person name has taken (faces are handed out largest first, in the order the
-names appear); any other entity is groundable when its expansion names a
-person-like thing ("a band", "a football team") and people are in view.
-VG: the box is the person box around the face (or all people, for groups).
+VE (riveg.detector_entailment.v1): a PER entity is groundable while a
+detected face is left over for it (faces are handed out largest first, in
+the order the names appear); any other entity is groundable when its
+expansion names a person-like thing ("a band", "a football team") and people
+are in view.
+VG (riveg.detector_grounder.v1): for each groundable entity, in order, a PER
+entity takes the person box of the next free face (largest first); an ORG
+whose expansion names a group takes the box around all people; without a
+face left, a PER entity takes the largest person. Nothing fits: no box.
 Weakness: it cannot tell who is who, and it sees nothing but people."""
 from __future__ import annotations
 
 import re
 from typing import Optional
 
-from riveg_agent.roles import Box, EntailmentDecision, Entailment, Expression, Grounder, Post
-from riveg_agent.schema import ModelRef
-
-from ._vision import BLAZEFACE, detect, mediapipe_check
+from riveg_agent.core.roles import (Box, Detection, EntailmentDecision, Entailment, Expression, Grounder,
+                                    ImageEvidence, Post)
 
 GROUP_WORDS = re.compile(r"\b(band|group|team|crew|crowd|choir|duo|trio|squad|club|family|couple)\b", re.I)
 
@@ -28,19 +30,16 @@ def _fmt(box: Box) -> str:
     return "[" + ", ".join(f"{v:.0f}" for v in box) + "]"
 
 
+def _nth(i: int) -> str:
+    return "the largest" if i == 0 else f"the #{i + 1} largest"
+
+
 class DetectorEntailment(Entailment):
-    def __init__(self, threshold: float):
-        self.threshold = threshold
-
-    def models(self) -> list[ModelRef]:
-        return [BLAZEFACE]
-
-    def entail(self, post: Post, caption, expressions: list[Expression]) -> list[EntailmentDecision]:
-        if post.image is None:
+    def entail(self, post: Post, caption, expressions: list[Expression], knowledge=None,
+               evidence: Optional[ImageEvidence] = None) -> list[EntailmentDecision]:
+        if post.image is None or evidence is None:
             return [EntailmentDecision(False, 0.0, "the post has no image") for _ in expressions]
-        found = detect(post.image, self.threshold)
-        faces = [d for d in found if d.label == "face"]
-        persons = [d for d in found if d.label == "person"]
+        faces, persons = evidence.faces, evidence.persons
         free = list(range(len(faces)))
         decisions = []
         for expr in expressions:
@@ -53,15 +52,12 @@ class DetectorEntailment(Entailment):
                 else:
                     i = free.pop(0)
                     decisions.append(EntailmentDecision(
-                        True, faces[i].score,
-                        f"face detected (score {faces[i].score:.2f}) at {_fmt(faces[i].box)}, "
-                        f"the {'largest' if i == 0 else f'#{i + 1} largest'} face in the image",
-                        persons[i].box, "person"))
+                        True, faces[i].score, f"face detected (score {faces[i].score:.2f}) at "
+                        f"{_fmt(faces[i].box)}, {_nth(i)} face in the image"))
             elif expr.entity.type == "ORG" and persons and GROUP_WORDS.search(expr.expansion):
-                score = max(p.score for p in persons)
                 decisions.append(EntailmentDecision(
-                    True, score, f"the expansion '{expr.expansion}' names a group of people and "
-                    f"{len(persons)} person(s) are in view", _union([p.box for p in persons]), "person"))
+                    True, max(p.score for p in persons), f"the expansion '{expr.expansion}' names a group "
+                    f"of people and {len(persons)} person(s) are in view"))
             else:
                 decisions.append(EntailmentDecision(
                     False, 0.0, "no detector class matches this entity type or its expansion"))
@@ -69,42 +65,42 @@ class DetectorEntailment(Entailment):
 
 
 class DetectorGrounder(Grounder):
-    """Uses the region the entailment rests on; without one (another VE
-    plugin), falls back to the largest detected person for PER entities."""
-
-    def __init__(self, min_score: float):
-        self.min_score = min_score
-
-    def models(self) -> list[ModelRef]:
-        return [BLAZEFACE]
-
-    def ground(self, post: Post, expressions, decisions) -> list[Optional[Box]]:
-        boxes: list[Optional[Box]] = []
-        persons = None
+    def ground(self, post: Post, expressions, decisions,
+               evidence: Optional[ImageEvidence] = None) -> list[Optional[Detection]]:
+        if evidence is None:
+            return [None] * len(expressions)
+        faces, persons = evidence.faces, evidence.persons
+        free = list(range(min(len(faces), len(persons))))
+        regions: list[Optional[Detection]] = []
         for expr, dec in zip(expressions, decisions):
-            if not dec.groundable or post.image is None:
-                boxes.append(None)
-            elif dec.region is not None:
-                boxes.append(dec.region)
-            else:
-                if persons is None:
-                    persons = [d for d in detect(post.image, self.min_score) if d.label == "person"]
-                boxes.append(persons[0].box if persons and expr.entity.type == "PER" else None)
-        return boxes
+            region = None
+            if dec.groundable and expr.entity.type == "PER":
+                if free:
+                    i = free.pop(0)
+                    region = Detection(persons[i].box, faces[i].score, "person", persons[i].source,
+                                       f"person around {_nth(i)} face (score {faces[i].score:.2f}) at "
+                                       f"{_fmt(faces[i].box)}")
+                elif persons:
+                    region = Detection(persons[0].box, persons[0].score, "person", persons[0].source,
+                                       "the largest person (every face is taken by an earlier name)")
+            elif dec.groundable and expr.entity.type == "ORG" and persons and GROUP_WORDS.search(expr.expansion):
+                region = Detection(_union([p.box for p in persons]), max(p.score for p in persons), "person",
+                                   "union of detected people",
+                                   f"all {len(persons)} people (the expansion names a group)")
+            regions.append(region)
+        return regions
 
 
-def entailment_factory(threshold: float = 0.5) -> DetectorEntailment:
-    return DetectorEntailment(threshold)
+def entailment_factory() -> DetectorEntailment:
+    return DetectorEntailment()
 
 
-def grounder_factory(min_score: float = 0.5) -> DetectorGrounder:
-    return DetectorGrounder(min_score)
+def grounder_factory() -> DetectorGrounder:
+    return DetectorGrounder()
 
 
 def register(registry) -> None:
     registry.add("entailment", "riveg.detector_entailment.v1", entailment_factory,
-                 description="groundable when a detected face/person matches the entity (interim)",
-                 check=mediapipe_check)
+                 description="groundable when a detected face/person matches the entity (interim)")
     registry.add("grounder", "riveg.detector_grounder.v1", grounder_factory,
-                 description="box of the detection behind the VE decision (interim)",
-                 check=mediapipe_check)
+                 description="box of the detected person for each name, faces largest first (interim)")

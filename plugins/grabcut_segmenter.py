@@ -8,11 +8,24 @@ from typing import Optional
 
 import numpy as np
 
-from riveg_agent.images import PostImage
-from riveg_agent.roles import Box, Segmenter
-from riveg_agent.schema import ModelRef
+from riveg_agent.io.images import PostImage
+from riveg_agent.core.roles import Box, Detection, Segmenter
+from riveg_agent.core.schema import ModelRef
 
-from ._vision import SELFIE, selfie_mask
+from ._mediapipe import SELFIE, selfie_segmenter
+
+
+def selfie_mask(model, image: PostImage, box: Box) -> Optional[np.ndarray]:
+    """MediaPipe selfie segmentation of the crop inside a person box."""
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    if x2 - x1 < 4 or y2 - y1 < 4:
+        return None
+    prob = model.process(image.array()[y1:y2, x1:x2]).segmentation_mask
+    if prob is None:
+        return None
+    mask = np.zeros((image.height, image.width), dtype=bool)
+    mask[y1:y2, x1:x2] = prob > 0.5
+    return mask
 
 
 def grabcut(image: PostImage, box: Box, iterations: int) -> np.ndarray:
@@ -41,21 +54,26 @@ def grabcut(image: PostImage, box: Box, iterations: int) -> np.ndarray:
 class GrabCutSegmenter(Segmenter):
     def __init__(self, iterations: int, selfie_for_people: bool):
         self.iterations, self.selfie_for_people = iterations, selfie_for_people
+        self._selfie = selfie_segmenter() if selfie_for_people else None
+
+    def close(self) -> None:
+        if self._selfie is not None:
+            self._selfie.close()
 
     def models(self) -> list[ModelRef]:
         if not self.selfie_for_people:
             return []
         return [SELFIE]
 
-    def segment(self, image, boxes, labels) -> list[Optional[np.ndarray]]:
+    def segment(self, image, regions: list[Optional[Detection]], evidence=None) -> list[Optional[np.ndarray]]:
         masks = []
-        for box, label in zip(boxes, labels):
-            if box is None:
+        for region in regions:
+            if region is None:
                 masks.append(None)
                 continue
-            mask = None
-            if self.selfie_for_people and label == "person":
-                mask = selfie_mask(image, box)
+            box, mask = region.box, None
+            if self._selfie is not None and region.label == "person":
+                mask = selfie_mask(self._selfie, image, box)
                 if mask is not None and mask.sum() < 16:
                     mask = None
             masks.append(mask if mask is not None else grabcut(image, box, self.iterations))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from riveg_agent.llm import get_llm
-from riveg_agent.llm_cache import cache_key, get_cache
-from riveg_agent.models import DEFAULT_LLM, LLMS, file_sha256, resolve_gguf
-from riveg_agent.prompts import clean, load_prompt
-from riveg_agent.roles import (Caption, EntitySpan, Exemplar, Expander, Expression, Knowledge,
+from riveg_agent.llm.runtime import get_llm
+from riveg_agent.llm.cache import cache_key, get_cache
+from riveg_agent.llm.catalogue import DEFAULT_LLM, LLMS, file_sha256, resolve_gguf
+from riveg_agent.llm.prompts import clean, load_prompt
+from riveg_agent.core.roles import (Caption, EntitySpan, Exemplar, Expander, Expression, Knowledge,
                                KnowledgeGenerator, Post)
-from riveg_agent.schema import ModelRef
+from riveg_agent.core.schema import ModelRef
 
 MAX_KNOWLEDGE_CHARS = 1500
 MAX_EXPANSION_CHARS = 120

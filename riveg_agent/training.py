@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import torch
 
-from riveg_agent.errors import ConfigError
+from riveg_agent.core.errors import ConfigError
 
 
 class TrainOptions:

@@ -18,7 +18,7 @@ $PIP install -q -c constraints.txt "torch==2.14.1" "torchvision==0.29.1"
 $PIP install -q --no-deps -c constraints.txt "mediapipe==0.10.21"
 
 # llama-cpp-python compiles from source (~4 min on 2 cores). Native build;
-# the AMX crash is avoided at load time (riveg_agent/llm.py).
+# the AMX crash is avoided at load time (riveg_agent/llm/runtime.py).
 if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
   CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} $PIP install -q -c constraints.txt "llama-cpp-python"
 fi

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import os
 import string
+import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))  # tests/fakes.py for every test folder
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GLOG_minloglevel", "2")
 # One llama.cpp thread: with two, any other busy process on a 2-core machine
-# slows decoding ~25x (spinning threads; see README "Performance notes").
+# slows decoding ~25x (spinning threads; see docs/results.md "Speed of the whole chain").
 os.environ.setdefault("RIVEG_THREADS", "1")
 # A fresh LLM cache per test session, so the tests run the models for real.
 if "RIVEG_CACHE_DIR" not in os.environ:
@@ -89,5 +91,5 @@ def demo_text() -> str:
 @pytest.fixture(scope="session")
 def fast_pipeline():
     """The real chain with the small SmolLM2 model (the `fast` built-in config)."""
-    from riveg_agent.pipeline import Pipeline
+    from riveg_agent.core.pipeline import Pipeline
     return Pipeline("fast")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from riveg_agent.registry import ROLES
+from riveg_agent.core.registry import ROLES
 
 
 def riveg(*args, env=None, timeout=300):

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from riveg_agent.masks import decode
-from riveg_agent.schema import Result, parse_record
+from riveg_agent.io.masks import decode
+from riveg_agent.core.schema import Result, parse_record
 
 
 def riveg(*args, timeout=600):
@@ -40,7 +40,7 @@ def test_demo_json(tmp_path, config):
     llm = next(m for m in prov.models if m.name.startswith(("qwen", "smollm")))
     assert len(llm.sha256) == 64
     assert set(result.timings) >= {"captioner", "knowledge", "segmenter", "total"}
-    from riveg_agent.config import load_config
+    from riveg_agent.core.config import load_config
     k = load_config(config).roles["exemplars"].params["k"]  # 1 in default, 2 in fast
     assert result.knowledge.startswith("Named entities:") and len(result.exemplars) == k >= 1
 

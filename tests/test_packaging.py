@@ -1,11 +1,12 @@
 """`pip install .` (not editable) ships the configs, prompts, indexes and demo
 assets inside the installed packages."""
+from paths import ROOT
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).parents[1]
+
 
 CHECK = r"""
 import sys
@@ -16,11 +17,11 @@ import riveg_agent, riveg_plugins, riveg_prompts, riveg_indexes
 target = sys.argv[1]
 for mod in (riveg_agent, riveg_plugins, riveg_prompts, riveg_indexes):
     assert mod.__file__.startswith(target), (mod.__name__, mod.__file__)
-from riveg_agent.config import load_config
-from riveg_agent.prompts import load_prompt
-from riveg_agent.exemplars import load_index
+from riveg_agent.core.config import load_config
+from riveg_agent.llm.prompts import load_prompt
+from riveg_agent.retrieval.index import load_index
 from riveg_agent.cli.demo_cmd import demo_post
-assert len(load_config("default").roles) == 8
+assert len(load_config("default").roles) == 9
 assert load_prompt("knowledge").ref == "riveg.plim_knowledge.v1"
 vectors, records, meta = load_index("twitter2017-minilm")
 assert vectors.shape == (202, 384) and meta["count"] == 202

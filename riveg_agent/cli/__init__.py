@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from . import chat_cmd
-from . import (batch_cmd, demo_cmd, eval_cmd, index_cmd, knowledge_cmd, models_cmd, plugins_cmd, run_cmd,
+from riveg_agent.cli import chat_cmd
+from riveg_agent.cli import (batch_cmd, demo_cmd, eval_cmd, index_cmd, knowledge_cmd, models_cmd, plugins_cmd, run_cmd,
                train_cmd)
 
 app = typer.Typer(help="riveg-agent: grounded multimodal NER on social-media posts, offline.",

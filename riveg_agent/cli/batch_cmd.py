@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .common import CONFIG_HELP, err_console, errors_to_exit, quiet_native_logs
+from riveg_agent.cli.common import CONFIG_HELP, err_console, errors_to_exit, quiet_native_logs
 
 
 def batch(inp: Path = typer.Argument(..., metavar="IN.jsonl", help='records {"id", "text", "image"}'),
@@ -14,8 +14,8 @@ def batch(inp: Path = typer.Argument(..., metavar="IN.jsonl", help='records {"id
           retry_errors: bool = typer.Option(False, "--retry-errors", help="rerun ids whose record in OUT is an error")):
     """Run many posts; resumable (ids already in OUT are skipped), one error record per bad input."""
     quiet_native_logs()
-    from ..batch import read_input, run_batch
-    from ..pipeline import Pipeline
+    from riveg_agent.io.batch import read_input, run_batch
+    from riveg_agent.core.pipeline import Pipeline
 
     if not inp.is_file():
         err_console.print(f"[bold red]error:[/] input file not found: {inp}")

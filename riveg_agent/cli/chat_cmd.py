@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import CONFIG_HELP, err_console, errors_to_exit, print_json, quiet_native_logs
+from riveg_agent.cli.common import CONFIG_HELP, err_console, errors_to_exit, print_json, quiet_native_logs
 
 HELP = ("commands: /image P  /text T  /save DIR  /reset  /quit — anything else is a question "
         "(e.g. 'Where is <name>?', 'segment <name>', 'list all entities and their types', 'why?')")
@@ -56,7 +56,7 @@ def chat(image: Optional[Path] = typer.Option(None, "--image", help="the post's 
          out: Optional[Path] = typer.Option(None, "--out", help="folder for overlay PNGs (default: a temp folder)")):
     """Ask questions about a post, answered from the grounding tools, offline."""
     quiet_native_logs()
-    from ..chat import ChatSession
+    from riveg_agent.agent.chat import ChatSession
 
     if router not in ("rules", "llm") or phrasing not in ("template", "llm"):
         raise typer.BadParameter("--router is rules or llm; --phrasing is template or llm")
@@ -133,7 +133,7 @@ def _loop(console: Console, session) -> None:
                 console.print(_entities_table(session))
             _show(console, answer, streamed)
         except Exception as exc:  # noqa: BLE001 - one bad turn must not end the chat
-            from ..errors import RivegError
+            from riveg_agent.core.errors import RivegError
             if not isinstance(exc, (RivegError, ValueError)):
                 raise
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False)

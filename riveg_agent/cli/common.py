@@ -9,7 +9,7 @@ from typing import Iterator
 import typer
 from rich.console import Console
 
-from ..errors import RivegError
+from riveg_agent.core.errors import RivegError
 
 err_console = Console(stderr=True)
 CONFIG_HELP = "pipeline config: a built-in name (default, fast) or a YAML file"

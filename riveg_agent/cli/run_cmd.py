@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from .common import CONFIG_HELP, errors_to_exit, print_json, quiet_native_logs
+from riveg_agent.cli.common import CONFIG_HELP, errors_to_exit, print_json, quiet_native_logs
 
 
 def run(text: str = typer.Option(..., "--text", help="the post text"),
@@ -15,8 +15,8 @@ def run(text: str = typer.Option(..., "--text", help="the post text"),
         overlay: Optional[Path] = typer.Option(None, "--overlay", help="write boxes+masks over the image (PNG)")):
     """Run the whole chain on one post and print the result JSON."""
     quiet_native_logs()
-    from ..pipeline import Pipeline, make_post
-    from ..overlay import draw_overlay
+    from riveg_agent.core.pipeline import Pipeline, make_post
+    from riveg_agent.io.overlay import draw_overlay
 
     with errors_to_exit():
         post = make_post(id, text, image)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from riveg_agent.errors import RivegError
+from riveg_agent.core.errors import RivegError
 
 app = typer.Typer(help="Train models (the PLIM NER recognizer, the VE cross-encoder).", no_args_is_help=True)
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from riveg_agent.errors import ModelError
+from riveg_agent.core.errors import ModelError
 
 
 def _package_folder(package: str, sub: str) -> Path:
@@ -21,7 +21,7 @@ def _package_folder(package: str, sub: str) -> Path:
 
 
 def _mpnet_folder() -> Path:
-    from riveg_agent.models import home
+    from riveg_agent.llm.catalogue import home
     folder = home() / "encoders" / "all-mpnet-base-v2"
     if not (folder / "config.json").is_file():
         raise ModelError(f"all-mpnet-base-v2 is not assembled at {folder}: join the zip parts of "

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from .readers import DataError, check_not_leaky, dataset_files, load_examples, load_split
+from riveg_agent.ner.readers import DataError, check_not_leaky, dataset_files, load_examples, load_split
 
 KNOWLEDGE_SOURCES = ("none", "dataset", "local")
 
@@ -18,8 +18,8 @@ def evaluate_mner(model: str, dataset: str, split: str, data_dir: Path,
                   limit: Optional[int] = None) -> dict[str, Any]:
     import torch
 
-    from . import io
-    from .predict import evaluate
+    from riveg_agent.ner import io
+    from riveg_agent.ner.predict import evaluate
     if knowledge not in KNOWLEDGE_SOURCES:
         raise DataError(f"unknown knowledge source {knowledge!r}; choose one of {', '.join(KNOWLEDGE_SOURCES)}")
     if (knowledge == "local") != (knowledge_file is not None):

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 from riveg_agent import model_folder
-from riveg_agent.errors import ModelError
+from riveg_agent.core.errors import ModelError
 
-from .encoders import encoder_config_dict, load_encoder, load_tokenizer
-from .locate import CONFIG, WEIGHTS, resolve_model, shipped_folder  # noqa: F401 (re-exported)
-from .model import NerConfig, PlimTagger
+from riveg_agent.ner.encoders import encoder_config_dict, load_encoder, load_tokenizer
+from riveg_agent.ner.locate import CONFIG, WEIGHTS, resolve_model, shipped_folder  # noqa: F401 (re-exported)
+from riveg_agent.ner.model import NerConfig, PlimTagger
 
 DEFAULT_MODEL = "plim-minilm-t17"
 

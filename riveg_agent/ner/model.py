@@ -18,8 +18,8 @@ import torch
 from torch import nn
 from torchcrf import CRF
 
-from .features import NUM_SHAPES, shape_id
-from .readers import LABELS
+from riveg_agent.ner.features import NUM_SHAPES, shape_id
+from riveg_agent.ner.readers import LABELS
 
 
 @dataclass

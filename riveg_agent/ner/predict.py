@@ -8,8 +8,8 @@ import torch
 
 from riveg_agent.scoring.spans import PRF, bio_to_spans, score_spans
 
-from .model import PlimTagger, SubwordCache, collate, encode
-from .readers import TYPES, Example
+from riveg_agent.ner.model import PlimTagger, SubwordCache, collate, encode
+from riveg_agent.ner.readers import TYPES, Example
 
 
 def predict_tags(model: PlimTagger, tokenizer, items: Sequence[tuple[Sequence[str], Optional[Sequence[str]]]],

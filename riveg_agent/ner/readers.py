@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from riveg_agent.errors import RivegError
+from riveg_agent.core.errors import RivegError
 from riveg_agent.scoring.conll import read_conll, read_text
 from riveg_agent.scoring.spans import split_tag
 

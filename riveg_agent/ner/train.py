@@ -14,15 +14,15 @@ from typing import Any, Optional
 
 import torch
 
-from riveg_agent.errors import ConfigError
+from riveg_agent.core.errors import ConfigError
 from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
                                   optimizer_and_schedule, run_epochs, setup_logging, sorted_batches)
 
-from . import io
-from .model import Encoded, NerConfig, SubwordCache, collate, encode
-from .predict import evaluate
-from ..models import file_sha256
-from .readers import dataset_files, load_split
+from riveg_agent.ner import io
+from riveg_agent.ner.model import Encoded, NerConfig, SubwordCache, collate, encode
+from riveg_agent.ner.predict import evaluate
+from riveg_agent.llm.catalogue import file_sha256
+from riveg_agent.ner.readers import dataset_files, load_split
 
 log = logging.getLogger("riveg.ner.train")
 

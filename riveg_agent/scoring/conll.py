@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ScoringError, where
-from .spans import Span, bio_to_spans, split_tag
-from .triples import normalise_image_id
+from riveg_agent.scoring.errors import ScoringError, where
+from riveg_agent.scoring.spans import Span, bio_to_spans, split_tag
+from riveg_agent.scoring.triples import normalise_image_id
 
 
 @dataclass
@@ -66,7 +66,7 @@ def gold_from_conll(path: Path, regions_of) -> tuple[list, set[str]]:
     """Gold triples of a CoNLL file, each entity with the regions its image
     has under its surface string: `regions_of(image_id) -> {name: [region]}`
     (read only for tweets that have entities). Returns (triples, image ids)."""
-    from .triples import GoldTriple, normalise_type
+    from riveg_agent.scoring.triples import GoldTriple, normalise_type
 
     triples, images = [], set()
     for tweet in read_conll(path):

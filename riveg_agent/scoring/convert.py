@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .errors import ScoringError
-from .paper import format_line
-from .triples import GoldSet
+from riveg_agent.scoring.errors import ScoringError
+from riveg_agent.scoring.paper import format_line
+from riveg_agent.scoring.triples import GoldSet
 
 
 def gold_to_pred_lines(gold: GoldSet) -> list[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Optional
 
-from .conll import gold_from_conll, read_text
-from .errors import ScoringError, where
-from .paper import looks_like_paper, parse_line
-from .triples import GoldSet, GoldTriple
-from .voc import read_voc
+from riveg_agent.scoring.conll import gold_from_conll, read_text
+from riveg_agent.scoring.errors import ScoringError, where
+from riveg_agent.scoring.paper import looks_like_paper, parse_line
+from riveg_agent.scoring.triples import GoldSet, GoldTriple
+from riveg_agent.scoring.voc import read_voc
 
 GoldFormat = Literal["auto", "conll", "riveg", "labelme"]
 
@@ -62,7 +62,7 @@ def read_gold(path: Path, fmt: GoldFormat = "auto", xml_dir: Optional[Path] = No
     if kind == "conll":
         return read_conll_xml(path, xml_dir)
     if kind == "labelme":
-        from .labelme import read_labelme_gold
+        from riveg_agent.scoring.labelme import read_labelme_gold
 
         if conll is None:
             raise ScoringError(f"{path}: labelme mask gold needs the CoNLL file (give --conll)")

@@ -8,9 +8,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .conll import gold_from_conll
-from .errors import ScoringError, where
-from .triples import GoldSet, Mask
+from riveg_agent.scoring.conll import gold_from_conll
+from riveg_agent.scoring.errors import ScoringError, where
+from riveg_agent.scoring.triples import GoldSet, Mask
 
 
 def _polygon(shape: dict[str, Any], src: str) -> list[float]:

@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 
-from .errors import ScoringError
-from .regions import max_iou
-from .spans import PRF
-from .triples import GoldSet, GoldTriple, PredictionSet, PredTriple, RegionKind
+from riveg_agent.scoring.errors import ScoringError
+from riveg_agent.scoring.regions import max_iou
+from riveg_agent.scoring.spans import PRF
+from riveg_agent.scoring.triples import GoldSet, GoldTriple, PredictionSet, PredTriple, RegionKind
 
 Task = Literal["gmner", "eeg", "smner", "ees", "flag"]
 TASKS: tuple[str, ...] = ("gmner", "eeg", "smner", "ees", "flag")

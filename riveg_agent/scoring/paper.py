@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import ScoringError
-from .triples import Box, normalise_image_id, normalise_type
+from riveg_agent.scoring.errors import ScoringError
+from riveg_agent.scoring.triples import Box, normalise_image_id, normalise_type
 
 SEP = "###"
 # the TYPE is the last parenthesised group: names may hold "(" themselves

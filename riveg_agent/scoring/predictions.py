@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from .conll import read_text
-from .errors import ScoringError, where
-from .paper import looks_like_paper, parse_line
-from .regions import as_rle, parse_box
-from .triples import PredictionSet, PredTriple, normalise_image_id, normalise_type
+from riveg_agent.scoring.conll import read_text
+from riveg_agent.scoring.errors import ScoringError, where
+from riveg_agent.scoring.paper import looks_like_paper, parse_line
+from riveg_agent.scoring.regions import as_rle, parse_box
+from riveg_agent.scoring.triples import PredictionSet, PredTriple, normalise_image_id, normalise_type
 
 PredFormat = Literal["riveg-agent", "riveg"]
 RESULT_KIND = "riveg-agent/result"

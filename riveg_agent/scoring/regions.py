@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from .errors import ScoringError
-from .triples import Box, Mask, Region, RegionKind
+from riveg_agent.scoring.errors import ScoringError
+from riveg_agent.scoring.triples import Box, Mask, Region, RegionKind
 
 
 def box_iou(a: Box, b: Box) -> float:

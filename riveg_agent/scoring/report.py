@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from .match import Matcher, MatchResult
-from .triples import GoldSet, PredictionSet
+from riveg_agent.scoring.match import Matcher, MatchResult
+from riveg_agent.scoring.triples import GoldSet, PredictionSet
 
 
 def _row(res: MatchResult, iou: Optional[float]) -> dict[str, Any]:

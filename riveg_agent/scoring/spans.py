@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Sequence
 
-from .errors import ScoringError
+from riveg_agent.scoring.errors import ScoringError
 
 Span = tuple[int, int, str]  # (start, end exclusive, type)
 

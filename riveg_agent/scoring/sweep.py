@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import ScoringError
+from riveg_agent.scoring.errors import ScoringError
 
 
 def parse_sweep(spec: str) -> list[float]:

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
-from .errors import ScoringError
-from .triples import Box
+from riveg_agent.scoring.errors import ScoringError
+from riveg_agent.scoring.triples import Box
 
 
 def read_voc(path: Path) -> dict[str, list[Box]]:

@@ -28,13 +28,13 @@ from typing import Any, Optional, Sequence
 import torch
 from torch import nn
 
-from riveg_agent.errors import ConfigError, ModelError, RivegError
-from riveg_agent.images import find_image
+from riveg_agent.core.errors import ConfigError, ModelError, RivegError
+from riveg_agent.io.images import find_image
 from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
                                   optimizer_and_schedule, run_epochs, setup_logging)
 
-from .data import VeExample, expansions_file, load_ve_split
-from .evaluate import best_threshold, metrics
+from riveg_agent.ve.data import VeExample, expansions_file, load_ve_split
+from riveg_agent.ve.evaluate import best_threshold, metrics
 
 log = logging.getLogger("riveg.ve.clip")
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from riveg_agent.errors import RivegError
-from riveg_agent.exemplars import read_captions
+from riveg_agent.core.errors import RivegError
+from riveg_agent.retrieval.index import read_captions
 from riveg_agent.scoring.conll import read_conll
 from riveg_agent.scoring.triples import normalise_type
 from riveg_agent.scoring.voc import read_voc

@@ -1,88 +1,66 @@
-"""GMNER without images, end to end on a Twitter-GMNER split: the PLIM NER
-model finds entities (with the dataset's knowledge, or none), the caption
-cross-encoder decides groundability from the tweet and the image
-descriptions (and the same knowledge, for a VE model trained to read it); no boxes (no images offline). Output: one `riveg-agent/result`
-record per tweet, so `riveg eval flag` scores entity + type + groundability."""
+"""GMNER without images, end to end on a Twitter-GMNER split, through the
+product: a `Pipeline` whose captioner and knowledge generator read the
+dataset's image descriptions and LLM knowledge (the tweet images are not
+offline), the PLIM recognizer and the caption VE as shipped, and the
+expansions the Expander wrote before (or none). Output: the pipeline's own
+result records, with its provenance, so `riveg eval flag` scores entity +
+type + groundability."""
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
-from riveg_agent import __version__
-from riveg_agent.errors import RivegError
-from riveg_agent.schema import Entity, ModelRef, Provenance, Result
-
-
-def _ref(folder: Path, weights: str, licence: str) -> ModelRef:
-    from riveg_agent.models import file_sha256
-    return ModelRef(name=f"riveg/{folder.name}", path=str(folder / weights),
-                    sha256=file_sha256(folder / weights), license=licence)
+from riveg_agent.core.config import PipelineConfig, parse_config
+from riveg_agent.core.errors import RivegError
+from riveg_agent.core.pipeline import Pipeline
+from riveg_agent.core.roles import Post
 
 
-def gmner_predictions(ner_model: str, ve_model: str, data_dir: Path, split: str = "test",
-                      knowledge: str = "dataset", expansions: Optional[Path] = None,
-                      threads: int = 2) -> list[dict[str, Any]]:
-    import torch
+def gmner_config(data_dir: Path, split: str = "test", ner_model: str = "plim-minilm-gmner",
+                 ve_model: str = "ve-minilm-gmner", knowledge: str = "dataset",
+                 expansions: Optional[Path] = None, threads: Optional[int] = None) -> PipelineConfig:
+    """The chain that `benchmarks/gmner_e2e.py` runs, as a config (its hash goes in the output)."""
+    if knowledge not in ("dataset", "none"):
+        raise RivegError(f"knowledge must be 'dataset' or 'none', not {knowledge!r}")
+    reads = knowledge == "dataset"
+    data = {
+        "name": f"gmner-{split}-dataset-inputs",
+        "description": "Twitter-GMNER without images: dataset captions and knowledge, shipped NER and VE",
+        "pipeline": {
+            "detector": "riveg.mediapipe_detector.v1",  # never runs: no images
+            "captioner": {"plugin": "riveg.dataset_caption.v1", "data_dir": str(data_dir), "split": split},
+            "exemplars": {"plugin": "riveg.minilm_exemplars.v1", "k": 0},  # the dataset knowledge needs none
+            "knowledge": {"plugin": "riveg.dataset_knowledge.v1", "data_dir": str(data_dir),
+                          "dataset": "twitter-gmner", "split": split},
+            "recognizer": {"plugin": "riveg.plim_crf_ner.v1", "model": ner_model, "use_knowledge": reads,
+                           "threads": threads},
+            "expander": {"plugin": "riveg.expansions_file.v1", "path": str(expansions or "")},
+            "entailment": {"plugin": "riveg.caption_ve.v1", "model": ve_model, "knowledge": reads,
+                           "threads": threads},
+            "grounder": "riveg.detector_grounder.v1",  # never runs: no images
+            "segmenter": "riveg.grabcut_segmenter.v1",
+        }}
+    return parse_config(data, "riveg_agent.ve.end_to_end.gmner_config")
 
-    from riveg_agent.ner import io as ner_io
-    from riveg_agent.ner.predict import predict_tags
-    from riveg_agent.ner.readers import check_not_leaky, load_split
-    from riveg_agent.ner.tokens import joined_offsets
-    from riveg_agent.scoring.spans import bio_to_spans
 
-    from . import io as ve_io
-    from .data import SPLITS, image_captions, read_expansions, referring_expression
+def dataset_posts(data_dir: Path, split: str) -> list[Post]:
+    """The split's tweets as posts: id = image id, the dataset's own tokens."""
+    from riveg_agent.ner.readers import load_split
+    return [Post(e.id, " ".join(e.tokens), None, list(e.tokens))
+            for e in load_split(data_dir, "twitter-gmner", split, knowledge=False)]
+
+
+def gmner_predictions(data_dir: Path, split: str = "test", batch_size: int = 32,
+                      **config: Any) -> Iterator[dict[str, Any]]:
+    """The pipeline's result records (JSON dicts) for every tweet of the split."""
+    from riveg_agent.ner.readers import check_not_leaky
+    from riveg_agent.ve.data import SPLITS
 
     if split not in SPLITS:
         raise RivegError(f"unknown split {split!r}; choose train, dev or test")
     split = SPLITS[split]  # "valid" -> "dev", as the GMNER files name it
-    if knowledge not in ("dataset", "none"):
-        raise RivegError(f"knowledge must be 'dataset' or 'none', not {knowledge!r}")
-    torch.set_num_threads(threads)
-    tagger, tokenizer = ner_io.load(ner_model)
-    check_not_leaky(ner_model, getattr(tagger, "trained_on", None), "twitter-gmner", split)
-    ve, ve_tok, _ = ve_io.load(ve_model)
-    examples = load_split(data_dir, "twitter-gmner", split, knowledge == "dataset")
-    tags = predict_tags(tagger, tokenizer, [(e.tokens, e.knowledge) for e in examples])
-    captions = image_captions(data_dir, split)
-    expand = read_expansions(expansions) if expansions else {}
-
-    rows = []  # (example index, text, start, end, entity, type, expansion)
-    for i, (ex, tg) in enumerate(zip(examples, tags)):
-        offsets = joined_offsets(ex.tokens)
-        for s, e, typ in bio_to_spans(tg):
-            start, end = offsets[s][0], offsets[e - 1][1]
-            name = " ".join(ex.tokens[s:e])
-            rows.append((i, start, end, name, typ, expand.get((ex.id, name, typ), "")))
-    texts = [" ".join(ex.tokens) for ex in examples]
-    expressions = [referring_expression(n, t, x) for _, _, _, n, t, x in rows]
-    know = [" ".join(ex.knowledge or []) for ex in examples]
-    probs = ve.probabilities(ve_tok, expressions, [texts[r[0]] for r in rows],
-                             [captions.get(examples[r[0]].id, "") for r in rows],
-                             knowledge=[know[r[0]] for r in rows])
-    threshold = ve.config.threshold
-
-    ner_folder, ve_folder = ner_io.resolve_model(ner_model), ve_io.resolve_model(ve_model)
-    provenance = Provenance(
-        plugins={"recognizer": "riveg.plim_crf_ner.v1", "entailment": "riveg.caption_ve.v1"},
-        models=[_ref(ner_folder, ner_io.WEIGHTS, "Apache-2.0 (see weights/README.md)"),
-                _ref(ve_folder, ve_io.WEIGHTS, "Apache-2.0 (see weights/README.md)")],
-        prompts=[], config_name=f"gmner-end-to-end:{split}",
-        config_hash=hashlib.sha256(json.dumps(
-            {"ner_model": ner_model, "ve_model": ve_model, "knowledge": knowledge, "split": split,
-             "expansions": str(expansions) if expansions else None, "threshold": threshold},
-            sort_keys=True).encode()).hexdigest(),
-        riveg_agent_version=__version__)
-    entities: list[list[Entity]] = [[] for _ in examples]
-    for (i, start, end, name, typ, exp), expr, p in zip(rows, expressions, probs):
-        entities[i].append(Entity(text=name, type=typ, start=start, end=end,
-                                  expansion=exp or None, expression=expr,
-                                  groundable=p >= threshold, score=round(p, 4),
-                                  evidence=f"caption cross-encoder P(in image) {p:.2f}, "
-                                           f"threshold {threshold:.2f}"))
-    return [Result(id=ex.id, text=text, caption=captions.get(ex.id), entities=ents,
-                   knowledge=" ".join(ex.knowledge) if ex.knowledge else None,
-                   provenance=provenance).model_dump(mode="json", exclude_none=True)
-            for ex, text, ents in zip(examples, texts, entities)]
+    nlp = Pipeline(gmner_config(data_dir, split, **config))
+    recognizer = nlp.plugin("recognizer")
+    check_not_leaky(recognizer.model_name, recognizer.trained_on(), "twitter-gmner", split)
+    for result in nlp.pipe(dataset_posts(data_dir, split), batch_size=batch_size):
+        yield result.model_dump(mode="json", exclude_none=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Sequence
 
-from .data import VeExample
+from riveg_agent.ve.data import VeExample
 
 
 def metrics(examples: Sequence[VeExample], probs: Sequence[float], threshold: float) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from riveg_agent import model_folder
-from riveg_agent.errors import ModelError
+from riveg_agent.core.errors import ModelError
 from riveg_agent.model_folder import WEIGHTS  # noqa: F401 (re-exported)
 from riveg_agent.ner.encoders import encoder_config_dict, load_encoder, load_tokenizer
 
@@ -25,7 +25,7 @@ def resolve_model(name_or_path: str) -> Path:
 def build(config, tokenizer_from: Optional[str] = None):
     """A fresh model over the pretrained encoder of `config.encoder` (or one
     built from `config.encoder_config`) and its tokenizer."""
-    from .model import CrossEncoderVE
+    from riveg_agent.ve.model import CrossEncoderVE
     encoder = load_encoder(config.encoder, config.encoder_config)
     tokenizer = load_tokenizer(tokenizer_from or config.encoder)
     config.encoder_config = encoder_config_dict(encoder)
@@ -40,7 +40,7 @@ def save(model, tokenizer, folder: Path, fp16: bool = True,
 
 def load(name_or_path: str):
     """(model in eval mode, float32, tokenizer, the saved JSON) from a folder."""
-    from .model import CrossEncoderVE, VeConfig
+    from riveg_agent.ve.model import CrossEncoderVE, VeConfig
     folder = resolve_model(name_or_path)
     data = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
     config = VeConfig.from_dict(data["ve_config"])

@@ -89,11 +89,17 @@ class CrossEncoderVE(nn.Module):
         self.eval()
         if not self.config.use_knowledge or knowledge is None:
             knowledge = [""] * len(expressions)
-        probs: list[float] = []
-        for s in range(0, len(expressions), batch_size):
-            batch = tokenize(tokenizer, expressions[s:s + batch_size], texts[s:s + batch_size],
-                             captions[s:s + batch_size], self.config.max_length,
-                             knowledge[s:s + batch_size])
-            probs += torch.sigmoid(self(batch)).tolist()
+        # Batches of similar length (characters as the proxy): little padding,
+        # so a batch of many posts costs no more than the posts one by one.
+        order = sorted(range(len(expressions)), key=lambda i: len(expressions[i]) + len(texts[i])
+                       + len(captions[i]) + len(knowledge[i]))
+        probs: list[float] = [0.0] * len(expressions)
+        for s in range(0, len(order), batch_size):
+            idx = order[s:s + batch_size]
+            batch = tokenize(tokenizer, [expressions[i] for i in idx], [texts[i] for i in idx],
+                             [captions[i] for i in idx], self.config.max_length,
+                             [knowledge[i] for i in idx])
+            for i, p in zip(idx, torch.sigmoid(self(batch)).tolist()):
+                probs[i] = p
         self.train(was)
         return probs

@@ -15,15 +15,15 @@ from typing import Any, Optional
 
 import torch
 
-from riveg_agent.errors import ConfigError
-from riveg_agent.models import file_sha256
+from riveg_agent.core.errors import ConfigError
+from riveg_agent.llm.catalogue import file_sha256
 from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
                                   optimizer_and_schedule, run_epochs, setup_logging, sorted_batches)
 
-from . import io
-from .data import LONG_CAPTIONS, VeExample, expansions_file, load_ve_split
-from .evaluate import best_threshold, metrics
-from .model import VeConfig, tokenize
+from riveg_agent.ve import io
+from riveg_agent.ve.data import LONG_CAPTIONS, VeExample, expansions_file, load_ve_split
+from riveg_agent.ve.evaluate import best_threshold, metrics
+from riveg_agent.ve.model import VeConfig, tokenize
 
 log = logging.getLogger("riveg.ve.train")
 

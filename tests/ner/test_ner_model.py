@@ -87,7 +87,7 @@ def test_fp16_save_stays_close(tiny_model, tmp_path):
 
 
 def test_load_unknown_model_names_the_problem():
-    from riveg_agent.errors import ModelError
+    from riveg_agent.core.errors import ModelError
     with pytest.raises(ModelError, match="neither a shipped model"):
         io.load("no-such-model")
 

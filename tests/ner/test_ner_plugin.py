@@ -1,7 +1,7 @@
 import pytest
 
-from riveg_agent.registry import Registry
-from riveg_agent.roles import Knowledge, Post, Recognizer
+from riveg_agent.core.registry import Registry
+from riveg_agent.core.roles import Knowledge, Post, Recognizer
 from riveg_plugins import crf_ner
 
 
@@ -66,7 +66,7 @@ def test_registered_under_its_versioned_name():
 
 def test_check_names_a_missing_model():
     from riveg_agent.ner.locate import resolve_model
-    from riveg_agent.registry import default_registry, requires
+    from riveg_agent.core.registry import default_registry, requires
     assert default_registry().get("recognizer", "riveg.plim_crf_ner.v1").availability() is None
     reason = requires(("torchcrf",), lambda: resolve_model("no-such-model"))()
     assert reason and "no-such-model" in reason

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from riveg_agent.errors import ConfigError
+from riveg_agent.core.errors import ConfigError
 from riveg_agent.ner.train import TrainConfig, train
 
 DATA = Path(__file__).parent / "fixtures" / "data"

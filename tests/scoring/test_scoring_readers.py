@@ -91,7 +91,7 @@ def test_jsonl_reader(write_jsonl) -> None:
 
 
 def test_jsonl_from_schema_models(write_jsonl) -> None:
-    from riveg_agent import schema
+    from riveg_agent.core import schema
 
     ent = schema.Entity(text="Alice", type="PER", start=0, end=5, expression="Alice (PER)",
                         groundable=True, box=(0, 0, 10, 10),

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from riveg_agent.cli import app
-from riveg_agent.errors import ConfigError, RivegError
-from riveg_agent.images import load_image
-from riveg_agent.roles import EntitySpan, Expression, Post
+from riveg_agent.core.errors import ConfigError, RivegError
+from riveg_agent.io.images import load_image
+from riveg_agent.core.roles import EntitySpan, Expression, Post
 from riveg_agent.ve.clip import ClipVeTrainConfig, probabilities, train, with_images
 from riveg_agent.ve.data import load_ve_split
 

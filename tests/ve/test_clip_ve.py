@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from riveg_agent.errors import ModelError
-from riveg_agent.images import load_image
-from riveg_agent.roles import EntitySpan, Expression, Post
+from riveg_agent.core.errors import ModelError
+from riveg_agent.io.images import load_image
+from riveg_agent.core.roles import EntitySpan, Expression, Post
 
 
 def _expr(text: str) -> Expression:

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from riveg_agent.cli import app
-from riveg_agent.errors import RivegError
-from riveg_agent.roles import Caption, EntitySpan, Expression, Post
+from riveg_agent.core.errors import RivegError
+from riveg_agent.core.roles import Caption, EntitySpan, Expression, Post
 from riveg_agent.ve.data import load_ve_split, read_long_captions
 from riveg_agent.ve.evaluate import best_threshold, metrics
 from riveg_agent.ve.train import VeTrainConfig, train
@@ -112,7 +112,7 @@ def test_loaded_model_scores_like_the_trained_one(trained):
 
 def test_existing_checkpoint_needs_resume(trained, tiny_tokenizer_dir, tiny_config):
     out, _ = trained
-    from riveg_agent.errors import ConfigError
+    from riveg_agent.core.errors import ConfigError
     with pytest.raises(ConfigError, match="--resume"):
         train(_cfg(tiny_tokenizer_dir, tiny_config, out), DATA, progress=False)
     summary = train(_cfg(tiny_tokenizer_dir, tiny_config, out), DATA, resume=True, progress=False)
@@ -150,7 +150,7 @@ def _expr(text: str, typ: str) -> Expression:
 def test_caption_ve_plugin_decides_with_the_model_threshold(trained):
     from riveg_plugins.caption_ve import factory
     out, _ = trained
-    ve = factory(model=str(out), threshold=None, detector_regions=False)
+    ve = factory(model=str(out), threshold=None)
     post = Post("r1", "Kawhi Leonard celebrates in Toronto", None)
     decisions = ve.entail(post, Caption("a man holding a trophy", "test"),
                           [_expr("Kawhi Leonard", "PER"), _expr("Toronto", "LOC")])
@@ -159,7 +159,7 @@ def test_caption_ve_plugin_decides_with_the_model_threshold(trained):
     for d in decisions:
         assert d.groundable == (d.score >= saved)
         assert "caption cross-encoder" in d.evidence and "a man holding a trophy" in d.evidence
-    forced = factory(model=str(out), threshold=0.0, detector_regions=False)
+    forced = factory(model=str(out), threshold=0.0)
     assert all(d.groundable for d in forced.entail(post, Caption("x", "t"), [_expr("Toronto", "LOC")]))
     # no image and no caption: nothing can be in the picture
     assert not ve.entail(post, None, [_expr("Toronto", "LOC")])[0].groundable
@@ -168,7 +168,7 @@ def test_caption_ve_plugin_decides_with_the_model_threshold(trained):
 
 
 def test_caption_ve_is_registered_and_checks_its_model():
-    from riveg_agent.registry import default_registry, requires
+    from riveg_agent.core.registry import default_registry, requires
     from riveg_agent.ve.io import resolve_model
     reg = default_registry()
     assert "riveg.caption_ve.v1" in reg.names("entailment")
@@ -180,7 +180,7 @@ def test_end_to_end_records_score_with_the_paper_rule(trained, tiny_model, tmp_p
     """NER (tiny tagger) + VE (tiny cross-encoder) over the fixture's test split:
     one schema-valid result per tweet, scored by `flag`."""
     from riveg_agent.ner import io as ner_io
-    from riveg_agent.schema import Result
+    from riveg_agent.core.schema import Result
     from riveg_agent.scoring.gold import read_gold
     from riveg_agent.scoring.predictions import read_predictions
     from riveg_agent.scoring.report import evaluate
@@ -188,13 +188,17 @@ def test_end_to_end_records_score_with_the_paper_rule(trained, tiny_model, tmp_p
     ve_dir, _ = trained
     tagger, tok = tiny_model
     ner_io.save(tagger, tok, tmp_path / "ner", extra={"dataset": "twitter-gmner"})
-    records = gmner_predictions(str(tmp_path / "ner"), str(ve_dir), DATA, "test", "none", threads=1)
+    records = list(gmner_predictions(DATA, "test", ner_model=str(tmp_path / "ner"), ve_model=str(ve_dir),
+                                     knowledge="none", threads=1))
     assert [r["id"] for r in records] == [f"testp{i}" for i in range(1, 7)]
     for r in records:
         Result.model_validate(r)
         for e in r["entities"]:
             assert r["text"][e["start"]:e["end"]] == e["text"]
             assert e["expression"] == f"{e['text']} ({e['type']})" and 0 <= e["score"] <= 1
+        # the provenance names the plugins that ran, and the config they ran under
+        assert r["provenance"]["plugins"]["captioner"] == "riveg.dataset_caption.v1"
+        assert r["provenance"]["config_name"] == "gmner-test-dataset-inputs"
     out = tmp_path / "pred.jsonl"
     out.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     res = evaluate("flag", read_gold(DATA / "twitter-gmner/txt/test.txt"), read_predictions(out))
@@ -202,7 +206,8 @@ def test_end_to_end_records_score_with_the_paper_rule(trained, tiny_model, tmp_p
     # a NER model trained on Twitter-2017 has seen GMNER test tweets
     ner_io.save(tagger, tok, tmp_path / "leaky", extra={"dataset": "twitter2017"})
     with pytest.raises(RivegError, match="leaky"):
-        gmner_predictions(str(tmp_path / "leaky"), str(ve_dir), DATA, "test", "none", threads=1)
+        list(gmner_predictions(DATA, "test", ner_model=str(tmp_path / "leaky"), ve_model=str(ve_dir),
+                               knowledge="none", threads=1))
 
 
 # -- the post's auxiliary knowledge (fixture knowledge files written by hand
@@ -240,7 +245,7 @@ def trained_with_knowledge(tiny_tokenizer_dir, tiny_config, tmp_path_factory):
 
 
 def test_a_knowledge_model_reads_it_in_eval_and_in_the_plugin(trained_with_knowledge):
-    from riveg_agent.roles import Knowledge
+    from riveg_agent.core.roles import Knowledge
     from riveg_plugins.caption_ve import factory
     out = trained_with_knowledge
     saved = json.loads((out / "ve_config.json").read_text())
@@ -257,21 +262,21 @@ def test_a_knowledge_model_reads_it_in_eval_and_in_the_plugin(trained_with_knowl
     post = Post("r1", "Kawhi Leonard celebrates in Toronto", None)
     cap = Caption("a man holding a trophy", "test")
     know = Knowledge("Kawhi Leonard is a basketball player; the image shows him", "k")
-    ve = factory(model=str(out), detector_regions=False)
+    ve = factory(model=str(out))
     with_k = ve.entail(post, cap, [_expr("Toronto", "LOC")], knowledge=know)[0]
     without = ve.entail(post, cap, [_expr("Toronto", "LOC")])[0]
     assert with_k.score != without.score
     assert "and its knowledge" in with_k.evidence and "and its knowledge" not in without.evidence
-    off = factory(model=str(out), detector_regions=False, knowledge=False)
+    off = factory(model=str(out), knowledge=False)
     assert off.entail(post, cap, [_expr("Toronto", "LOC")], knowledge=know)[0].score == \
         pytest.approx(without.score)
 
 
 def test_a_caption_only_model_ignores_knowledge(trained):
-    from riveg_agent.roles import Knowledge
+    from riveg_agent.core.roles import Knowledge
     from riveg_plugins.caption_ve import factory
     out, _ = trained
-    ve = factory(model=str(out), detector_regions=False)
+    ve = factory(model=str(out))
     post, cap = Post("r1", "Kawhi Leonard in Toronto", None), Caption("a man", "test")
     a = ve.entail(post, cap, [_expr("Toronto", "LOC")], knowledge=Knowledge("anything at all", "k"))[0]
     b = ve.entail(post, cap, [_expr("Toronto", "LOC")])[0]
@@ -302,7 +307,7 @@ def test_expression_form_follows_the_training(trained, tiny_tokenizer_dir, tiny_
     out, _ = trained
     assert io.load(str(out))[0].config.use_expansions is False
     post, cap = Post("r1", "Kawhi Leonard celebrates in Toronto", None), Caption("a man", "test")
-    bare = factory(model=str(out), detector_regions=False)
+    bare = factory(model=str(out))
     a = bare.entail(post, cap, [Expression(EntitySpan("Toronto", "LOC", 28, 35), "a city in Canada")])[0]
     b = bare.entail(post, cap, [Expression(EntitySpan("Toronto", "LOC", 28, 35), "a trophy")])[0]
     assert a.score == pytest.approx(b.score) and "for 'Toronto (LOC)'" in a.evidence
@@ -317,7 +322,7 @@ def test_expression_form_follows_the_training(trained, tiny_tokenizer_dir, tiny_
     train(_cfg(tiny_tokenizer_dir, tiny_config, with_exp, epochs=1, expansions_dir=str(exp_dir)),
           DATA, progress=False)
     assert json.loads((with_exp / "ve_config.json").read_text())["ve_config"]["use_expansions"] is True
-    full = factory(model=str(with_exp), detector_regions=False)
+    full = factory(model=str(with_exp))
     a = full.entail(post, cap, [Expression(EntitySpan("Toronto", "LOC", 28, 35), "a city in Canada")])[0]
     b = full.entail(post, cap, [Expression(EntitySpan("Toronto", "LOC", 28, 35), "a trophy")])[0]
     assert a.score != pytest.approx(b.score, abs=1e-7)

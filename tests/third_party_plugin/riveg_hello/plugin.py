@@ -2,7 +2,7 @@
 it reads the image's shape and mean colour."""
 from __future__ import annotations
 
-from riveg_agent.roles import Caption, Captioner
+from riveg_agent.core.roles import Caption, Captioner
 
 COLOURS = {(1, 0, 0): "red", (0, 1, 0): "green", (0, 0, 1): "blue"}
 
@@ -11,7 +11,10 @@ class ColourCaptioner(Captioner):
     def __init__(self, prefix: str):
         self.prefix = prefix
 
-    def caption(self, image) -> Caption:
+    def caption(self, post, evidence=None) -> Caption | None:
+        image = post.image
+        if image is None:
+            return None
         mean = image.work_array().reshape(-1, 3).mean(axis=0)
         dominant = COLOURS[tuple(int(i == mean.argmax()) for i in range(3))]
         shape = "wide" if image.width > image.height * 1.2 else (
@@ -30,13 +33,13 @@ def _register_captioner(registry) -> None:
 
 def image_colour_tool(pipeline, ctx):
     """A chat tool (the registry's `tools` catalogue): the image's shape and
-    dominant colour, for the post held in `ctx` (riveg_agent.tools.PostContext)."""
+    dominant colour, for the post held in `ctx` (riveg_agent.agent.tools.PostContext)."""
     from langchain_core.tools import StructuredTool, ToolException
 
     def run():
         if ctx.post.image is None:
             raise ToolException("this post has no image")
-        cap = ColourCaptioner("").caption(ctx.post.image)
+        cap = ColourCaptioner("").caption(ctx.post)
         return cap.text, {"colour": cap.text.rsplit(" ", 1)[-1], "description": cap.text}
 
     return StructuredTool.from_function(

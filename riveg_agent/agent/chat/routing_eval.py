@@ -1,0 +1,48 @@
+"""Routing accuracy on a routing test set (JSONL, one conversation a line:
+post, text, entities [[surface, type]], turns [{q, tool, entities}]).
+A turn is right when the router's tool and its set of entities both match;
+follow-ups are routed against the router's own earlier turns."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from riveg_agent.agent.chat.routing import Focus, Router
+
+
+@dataclass
+class Score:
+    right: int = 0
+    total: int = 0
+    seconds: list[float] = field(default_factory=list)
+    misses: list[dict] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+
+def load_set(path: str | Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def evaluate(router: Router, conversations: list[dict]) -> Score:
+    score = Score()
+    for conv in conversations:
+        focus = Focus()
+        entities = [tuple(e) for e in conv["entities"]]
+        for turn in conv["turns"]:
+            t0 = time.perf_counter()
+            route = router.route(turn["q"], entities, focus)
+            score.seconds.append(time.perf_counter() - t0)
+            ok = route.intent == turn["tool"] and set(route.entities) == set(turn["entities"])
+            score.total += 1
+            score.right += ok
+            if not ok:
+                score.misses.append({"post": conv["post"], "q": turn["q"],
+                                     "expected": [turn["tool"], turn["entities"]],
+                                     "got": [route.intent, route.entities, route.source]})
+            focus.update(route)
+    return score

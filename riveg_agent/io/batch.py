@@ -1,0 +1,144 @@
+"""Batch inference over a JSONL file, resumable and loss-free.
+
+Input lines: {"id": str, "text": str, "image": path or null}. Output: one
+result or error record per input id, appended and flushed one at a time, so a
+stopped run loses at most the posts in flight. Ids already in the output are
+skipped on the next run (error records too, unless retry_errors); a last line
+cut by a crash is cut off before appending. Posts run through `Pipeline.pipe`
+(stages that batch do so); an error of the installation (a missing model, an
+unusable plugin) stops the run instead of becoming one error record per post."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+from riveg_agent.core.errors import InputError
+from riveg_agent.core.pipeline import error_record
+from riveg_agent.core.schema import ERROR_KIND
+
+
+@dataclass
+class InputRecord:
+    line_no: int
+    id: str
+    data: Optional[dict]  # None when the line itself is unusable
+    problem: Optional[InputError] = None
+
+
+def read_input(path: Path) -> Iterator[InputRecord]:
+    """Yield every non-blank line as a record; bad lines carry their problem."""
+    with path.open("rb") as f:
+        for n, raw in enumerate(f, start=1):
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a UTF-8 byte-order mark (Windows editors write one)
+            if not raw.strip():
+                continue
+            fallback = f"line-{n}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield InputRecord(n, fallback, None, InputError(
+                    fallback, f"{path}:{n}: invalid UTF-8 at byte {exc.start}", "bad_encoding"))
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield InputRecord(n, fallback, None, InputError(
+                    fallback, f"{path}:{n}: not valid JSON: {exc.msg}", "bad_json"))
+                continue
+            if not isinstance(data, dict):
+                yield InputRecord(n, fallback, None, InputError(
+                    fallback, f"{path}:{n}: expected a JSON object", "bad_json"))
+                continue
+            rid = data.get("id")
+            if not isinstance(rid, (str, int)) or isinstance(rid, bool) or str(rid) == "":
+                yield InputRecord(n, fallback, None, InputError(
+                    fallback, f"{path}:{n}: missing or invalid 'id' (a non-empty string)", "bad_id"))
+                continue
+            yield InputRecord(n, str(rid), data)
+
+
+def done_ids(out: Path, retry_errors: bool = False) -> set[str]:
+    ids: set[str] = set()
+    if not out.exists():
+        return ids
+    with out.open("rb") as f:
+        for raw in f:
+            try:
+                rec = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue  # a line cut by a crash: its post runs again
+            if retry_errors and rec.get("kind") == ERROR_KIND:
+                continue
+            ids.add(str(rec.get("id")))
+    return ids
+
+
+def trim_torn_tail(out: Path) -> None:
+    """Cut a last line that a crash left without its newline, so the next
+    record starts on a line of its own (its post runs again)."""
+    if not out.exists() or out.stat().st_size == 0:
+        return
+    with out.open("rb+") as f:
+        f.seek(-1, 2)
+        if f.read(1) == b"\n":
+            return
+        data = f.seek(0) or f.read()
+        f.truncate(data.rfind(b"\n") + 1)
+
+
+@dataclass
+class BatchStats:
+    total: int = 0
+    skipped: int = 0
+    results: int = 0
+    errors: int = 0
+
+
+def run_batch(pipeline, inp: Path, out: Path, retry_errors: bool = False,
+              on_record: Callable[[str, bool], None] | None = None, batch_size: int = 8) -> BatchStats:
+    records = list(read_input(inp))
+    trim_torn_tail(out)
+    done = done_ids(out, retry_errors)
+    stats = BatchStats(total=len(records))
+    seen: set[str] = set()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as sink:
+        def write(rec) -> None:
+            ok = rec.kind != ERROR_KIND
+            sink.write(rec.model_dump_json() + "\n")
+            sink.flush()
+            stats.results += ok
+            stats.errors += not ok
+            if on_record:
+                on_record(rec.id, ok)
+
+        pending: list[dict] = []
+
+        def run_pending() -> None:
+            for rec in pipeline.pipe(pending, batch_size=batch_size, on_error="record"):
+                write(rec)
+            pending.clear()
+
+        for rec in records:
+            if rec.id in done:
+                stats.skipped += 1
+                continue
+            if rec.id in seen:
+                rec.problem = InputError(rec.id, f"{inp}:{rec.line_no}: duplicate id (first seen earlier "
+                                         "in this run)", "duplicate_id")
+            seen.add(rec.id)
+            if rec.problem is not None:
+                run_pending()  # keep the output in input order
+                write(error_record(rec.id, rec.problem))
+                continue
+            image = rec.data.get("image")
+            if isinstance(image, str) and image and not Path(image).is_absolute():
+                image = str(inp.parent / image)  # relative to the input file
+            pending.append({"id": rec.id, "text": rec.data.get("text"), "image": image})
+            if len(pending) == batch_size:
+                run_pending()
+        run_pending()
+    return stats

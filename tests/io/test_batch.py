@@ -1,0 +1,82 @@
+"""run_batch with a stand-in pipeline (the real chain is exercised in
+test_e2e.py): resume, one error record per bad input, nothing lost."""
+import json
+
+from fakes import fake_pipeline
+from riveg_agent.io.batch import done_ids, read_input, run_batch
+
+
+class EchoPipeline:
+    """The real Pipeline (its validation, its pipe) over the fake plugins;
+    `calls`: the ids the recognizer saw, in order."""
+
+    def __new__(cls):
+        pipe = fake_pipeline()
+        pipe.calls = pipe.plugin("recognizer").posts
+        return pipe
+
+
+def write_input(path, demo_image):
+    lines = [json.dumps({"id": f"ok{i}", "text": f"post {i}", "image": None}) for i in range(15)]
+    lines.insert(3, json.dumps({"id": "img", "text": "with picture", "image": str(demo_image)}))
+    lines.insert(5, json.dumps({"id": "gone", "text": "missing image", "image": "no/such.jpg"}))
+    lines.insert(7, '{"id": "bad-utf8", "text": "caf\xe9"}')  # replaced below with raw bytes
+    lines.insert(9, json.dumps({"id": "empty", "text": ""}))
+    lines.insert(11, "{not json")
+    data = "\n".join(lines).encode("utf-8").replace("caf\xe9".encode("utf-8"), b"caf\xe9")
+    path.write_bytes(data + b"\n\n")
+    return len(lines)
+
+
+def test_batch_writes_one_record_per_input_and_resumes(tmp_path, demo_image):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    n = write_input(inp, demo_image)
+    assert n == 20
+    stats = run_batch(EchoPipeline(), inp, out)
+    records = [json.loads(l) for l in out.read_text().splitlines()]
+    assert len(records) == 20 and (stats.results, stats.errors) == (16, 4)
+    errors = {r["id"]: r["error"] for r in records if r["kind"] == "riveg-agent/error"}
+    assert set(errors) == {"gone", "line-8", "empty", "line-12"}
+    assert errors["gone"]["code"] == "image_missing" and "record 'gone'" in errors["gone"]["message"]
+    assert errors["line-8"]["code"] == "bad_encoding" and "invalid UTF-8" in errors["line-8"]["message"]
+    assert errors["line-12"]["code"] == "bad_json"
+    assert errors["empty"]["code"] == "bad_text"
+    # second run: nothing new
+    again = run_batch(EchoPipeline(), inp, out)
+    assert (again.results, again.errors, again.skipped) == (0, 0, 20)
+    assert len(out.read_text().splitlines()) == 20
+
+
+def test_a_crashing_post_becomes_an_error_and_the_batch_goes_on(tmp_path):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("\n".join(json.dumps({"id": i, "text": t}) for i, t in
+                             [("a", "fine"), ("b", "explode"), ("c", "fine too")]))
+    pipe = EchoPipeline()
+    stats = run_batch(pipe, inp, out)
+    assert pipe.calls == ["a", "b", "c"] and (stats.results, stats.errors) == (2, 1)
+    rec = json.loads(out.read_text().splitlines()[1])
+    assert rec["id"] == "b" and rec["error"]["code"] == "internal" and "model fell over" in rec["error"]["message"]
+
+
+def test_retry_errors_and_duplicates_and_cut_lines(tmp_path):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "text": "one"}, {"id": "a", "text": "again"}, {"id": 7, "text": "int id"},
+        {"text": "no id"}]))
+    run_batch(EchoPipeline(), inp, out)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    assert [r["id"] for r in recs] == ["a", "a", "7", "line-4"]
+    assert recs[1]["error"]["code"] == "duplicate_id" and recs[3]["error"]["code"] == "bad_id"
+    with out.open("a") as f:
+        f.write('{"id": "half-writ')  # a crash mid-line: ignored on resume
+    assert done_ids(out) == {"a", "7", "line-4"}
+    assert done_ids(out, retry_errors=True) == {"a", "7"}
+
+
+def test_relative_image_paths_resolve_against_the_input_file(tmp_path, demo_image):
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "x.jpg").write_bytes(demo_image.read_bytes())
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text(json.dumps({"id": "rel", "text": "hi", "image": "pics/x.jpg"}))
+    assert run_batch(EchoPipeline(), inp, out).results == 1
+    assert [r.id for r in read_input(inp)] == ["rel"]
