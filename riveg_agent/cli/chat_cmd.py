@@ -12,6 +12,16 @@ from rich.table import Table
 
 from riveg_agent.cli.common import CONFIG_HELP, err_console, errors_to_exit, print_json, quiet_native_logs
 
+def _path_arg(arg: str) -> str:
+    """A command's path argument, unquoted when it is quoted; an unbalanced
+    quote is kept as typed (never an error)."""
+    try:
+        parts = shlex.split(arg)
+    except ValueError:
+        return arg.strip()
+    return " ".join(parts)
+
+
 HELP = ("commands: /image P  /text T  /save DIR  /reset  /quit — anything else is a question "
         "(e.g. 'Where is <name>?', 'segment <name>', 'list all entities and their types', 'why?')")
 
@@ -98,7 +108,9 @@ def _loop(console: Console, session) -> None:
             continue
         if line.startswith("/"):
             cmd, _, arg = line.partition(" ")
-            arg = " ".join(shlex.split(arg)) if arg.strip() else ""
+            # /text keeps the post exactly as typed (quotes and apostrophes
+            # included); a path may be quoted.
+            arg = arg.strip() if cmd == "/text" else _path_arg(arg)
             if cmd == "/quit":
                 return
             if cmd == "/reset":
@@ -116,7 +128,10 @@ def _loop(console: Console, session) -> None:
                 if not arg:
                     console.print("usage: /save DIR")
                     continue
-                console.print(f"[dim]saved to {session.save(arg)}[/]")
+                try:
+                    console.print(f"[dim]saved to {session.save(arg)}[/]")
+                except OSError as exc:
+                    console.print(f"[bold red]error:[/] cannot save to {arg}: {exc.strerror or exc}")
             else:
                 console.print(HELP)
             continue

@@ -22,7 +22,7 @@ from riveg_agent.core.registry import ROLES, Registry, default_registry
 TOP_KEYS = {"name", "description", "pipeline"}
 _SIMPLE_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool}
 # Roles added after configs were first written: a config without them gets this plugin.
-DEFAULT_PLUGINS = {"detector": "riveg.mediapipe_detector.v1"}
+DEFAULT_PLUGINS = {"detector": "riveg.vision_detector.v1"}
 
 
 @dataclass

@@ -335,6 +335,9 @@ class Pipeline:
             evidence = dec.evidence or ""
             if region is not None and region.note:
                 evidence = f"{evidence}; box: {region.note}" if evidence else f"box: {region.note}"
+            elif region is None and dec.groundable and img is not None and "grounder" in state.done:
+                # groundable without a box would read as a contradiction: say why
+                evidence += "; no box: no detected person or object fits this entity"
             entities.append(Entity(
                 text=ent.text, type=ent.type, start=ent.start, end=ent.end,
                 expansion=expr.expansion or None, expression=expr.text,

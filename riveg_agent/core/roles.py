@@ -48,6 +48,7 @@ class Detection:
     label: str  # "face", "person", or a COCO class
     source: str = ""  # the model or rule behind it
     note: str = ""  # why it was chosen, for the result's evidence
+    face: Optional[Box] = None  # a person's own face, when a face detection lies in it
 
 
 @dataclass

@@ -13,11 +13,12 @@ Region = Union[Box, Mask]
 RegionKind = Literal["box", "mask"]
 
 _IMGID_PREFIX = re.compile(r"^(?:imageid|imgid):", re.IGNORECASE)
-_LINE_SUFFIX = re.compile(r"#\d+$")
+# RiVEG's released files suffix the image with '#<n>' or '#<hex>' (e.g. '#0a3f')
+_LINE_SUFFIX = re.compile(r"#[0-9A-Za-z]+$")
 
 
 def normalise_image_id(raw: str) -> str:
-    """'Imageid:123.jpg#4', 'IMGID:123', '123.jpg' -> '123'."""
+    """'Imageid:123.jpg#4', 'Imageid:123.jpg#0a3f', 'IMGID:123', '123.jpg' -> '123'."""
     s = _IMGID_PREFIX.sub("", raw.strip())
     s = _LINE_SUFFIX.sub("", s)
     return s[:-4] if s.lower().endswith(".jpg") else s

@@ -41,6 +41,8 @@ def test_bad_rle_raises() -> None:
 def test_normalisations() -> None:
     assert normalise_image_id("Imageid:16_05_14_1160.jpg#3") == "16_05_14_1160"
     assert normalise_image_id("IMGID:123") == "123"
+    # RiVEG's released prediction files use hex suffixes too
+    assert normalise_image_id("Imageid:16_05_14_1160.jpg#0a3f") == "16_05_14_1160"
     assert normalise_image_id("O_2371.jpg") == "O_2371"
     assert normalise_image_id("O_2371") == "O_2371"
     assert normalise_type("OTHER") == "MISC"

@@ -59,3 +59,18 @@ def test_interactive_loop_and_slash_commands(demo_image, demo_text, tmp_path):
 def test_needs_text_or_image():
     res = CliRunner().invoke(app, ["chat", "--once", "hi"])
     assert res.exit_code != 0
+
+
+def test_slash_commands_take_quotes_as_typed(demo_image, tmp_path):
+    """`/text Collins' portrait` once crashed with a traceback (shlex on an
+    unbalanced quote); the post text keeps its quotes, an unwritable /save is
+    one line."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    script = "\n".join(["/text Eileen Collins' portrait at \"NASA\"", "/save " + str(blocker / "sub"),
+                        "/quit"]) + "\n"
+    res = CliRunner().invoke(app, ["chat", "--image", str(demo_image), "--config", "fast"], input=script)
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    assert "text: Eileen Collins' portrait at \"NASA\"" in res.output
+    assert "cannot save to" in res.output

@@ -58,7 +58,7 @@ def test_scripted_conversation(session):
     assert a.overlays and Path(a.overlays[0]).is_file()
 
     a, calls = turn(session, "why do you think so?")
-    assert calls == [] and "largest face" in a.text  # the evidence the tool returned
+    assert calls == [] and "rank score" in a.text  # the grounder's evidence the tool returned
 
     a, calls = turn(session, "segment her")
     assert calls == [("segment_entity", {"entity": "Eileen Collins"})]
