@@ -28,13 +28,23 @@ def selfie_mask(model, image: PostImage, box: Box) -> Optional[np.ndarray]:
     return mask
 
 
+GRABCUT_SIDE = 320  # GrabCut runs on a copy with this long side: ~10x faster, masks as good at box scale
+
+
 def grabcut(image: PostImage, box: Box, iterations: int) -> np.ndarray:
-    """GrabCut on the working-size image, the mask scaled back to full size."""
+    """GrabCut on a small copy of the image (long side <= GRABCUT_SIDE), the
+    mask scaled back to full size and kept inside the box."""
     import cv2
 
-    work = np.ascontiguousarray(image.work_array()[:, :, ::-1])  # RGB -> BGR
+    work = image.work_array()
+    f = max(work.shape[:2]) / GRABCUT_SIDE
+    if f > 1:
+        work = cv2.resize(work, (max(1, round(work.shape[1] / f)), max(1, round(work.shape[0] / f))),
+                          interpolation=cv2.INTER_AREA)
+    scale = image.scale * max(f, 1.0)  # original pixels per analysed pixel
+    work = np.ascontiguousarray(work[:, :, ::-1])  # RGB -> BGR
     h, w = work.shape[:2]
-    x1, y1, x2, y2 = (v / image.scale for v in box)
+    x1, y1, x2, y2 = (v / scale for v in box)
     rect = (int(max(0, x1)), int(max(0, y1)), max(1, int(min(w, x2) - max(0, x1))),
             max(1, int(min(h, y2) - max(0, y1))))
     mask = np.zeros((h, w), np.uint8)
@@ -46,9 +56,11 @@ def grabcut(image: PostImage, box: Box, iterations: int) -> np.ndarray:
         bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
         cv2.grabCut(work, mask, rect, bgd, fgd, iterations, cv2.GC_INIT_WITH_RECT)
         mask = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
-    if image.scale != 1.0:
-        mask = cv2.resize(mask, (image.width, image.height), interpolation=cv2.INTER_NEAREST)
-    return mask.astype(bool)
+    full = cv2.resize(mask, (image.width, image.height), interpolation=cv2.INTER_NEAREST).astype(bool)
+    inside = np.zeros_like(full)
+    bx1, by1, bx2, by2 = (int(round(v)) for v in box)
+    inside[max(0, by1):max(0, by2), max(0, bx1):max(0, bx2)] = True
+    return full & inside
 
 
 class GrabCutSegmenter(Segmenter):
