@@ -80,3 +80,41 @@ def test_relative_image_paths_resolve_against_the_input_file(tmp_path, demo_imag
     inp.write_text(json.dumps({"id": "rel", "text": "hi", "image": "pics/x.jpg"}))
     assert run_batch(EchoPipeline(), inp, out).results == 1
     assert [r.id for r in read_input(inp)] == ["rel"]
+
+
+def test_a_torn_last_line_is_cut_before_resuming(tmp_path):
+    """A crash mid-line left a fragment without its newline: the resumed run
+    cuts it off, so its first record is not glued to it (issue: torn tail)."""
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("\n".join(json.dumps({"id": i, "text": "Ada " + i}) for i in ("a", "b", "c")) + "\n")
+    run_batch(EchoPipeline(), inp, out)
+    lines = out.read_text().splitlines()
+    out.write_text(lines[0] + "\n" + lines[1][: len(lines[1]) // 2])  # b was half written
+    run_batch(EchoPipeline(), inp, out)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]  # every line parses
+    assert sorted(r["id"] for r in recs) == ["a", "b", "c"]
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "first", "text": "Ada here"}).encode() + b"\n")
+    stats = run_batch(EchoPipeline(), inp, out)
+    assert (stats.results, stats.errors) == (1, 0)
+    assert json.loads(out.read_text())["id"] == "first"
+
+
+def test_an_installation_error_stops_the_batch_and_writes_nothing_more(tmp_path):
+    import pytest
+
+    from riveg_agent.core.errors import ModelError
+    from riveg_agent.core.roles import Recognizer
+
+    class Missing(Recognizer):
+        def recognize(self, post, knowledge):
+            raise ModelError("cannot load GGUF /nope.gguf")
+
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("\n".join(json.dumps({"id": i, "text": "Ada"}) for i in ("a", "b")) + "\n")
+    with pytest.raises(ModelError):
+        run_batch(fake_pipeline(recognizer=Missing()), inp, out)
+    assert not out.exists() or out.read_text() == ""  # no error records to skip on the rerun

@@ -70,3 +70,17 @@ def test_text_checks():
     with pytest.raises(InputError, match="must be a path, bytes, a PIL image or a numpy array"):
         make_post("t4", "hi", 42)
     assert make_post("t5", "x" * MAX_TEXT_CHARS, None).text
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    """A phone photo stored sideways (EXIF orientation 6) is processed as displayed."""
+    from PIL import Image
+
+    from riveg_agent.io.images import load_image
+    stored = Image.new("RGB", (40, 20), (200, 10, 10))  # stored 40 wide, 20 high
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    path = tmp_path / "phone.jpg"
+    stored.save(path, exif=exif)
+    img = load_image(path)
+    assert (img.width, img.height) == (20, 40)
