@@ -10,11 +10,13 @@ unusable plugin) stops the run instead of becoming one error record per post."""
 from __future__ import annotations
 
 import json
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from riveg_agent.core.errors import InputError
+from riveg_agent.core.errors import InputError, RivegError
 from riveg_agent.core.pipeline import error_record
 from riveg_agent.core.schema import ERROR_KIND
 
@@ -97,10 +99,60 @@ class BatchStats:
     errors: int = 0
 
 
+def drop_error_records(out: Path) -> None:
+    """Rewrite OUT without its error records (their posts are retried), atomically:
+    a temp file next to it, then a rename, so a crash leaves the old file whole."""
+    if not out.exists():
+        return
+    kept = []
+    with out.open("rb") as f:
+        for raw in f:
+            try:
+                if json.loads(raw).get("kind") == ERROR_KIND:
+                    continue
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                pass
+            kept.append(raw)
+    tmp = out.with_name(out.name + ".tmp")
+    with tmp.open("wb") as f:
+        f.writelines(kept)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, out)
+
+
+@contextmanager
+def exclusive(out: Path) -> Iterator[None]:
+    """One writer per OUT: a second `riveg batch` on the same file is refused
+    (an advisory lock on OUT.lock; the kernel drops it when the process dies)."""
+    import fcntl
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock = out.with_name(out.name + ".lock")
+    with lock.open("a") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise RivegError(f"{out}: another riveg batch is writing this file (lock {lock}); "
+                             "wait for it or choose another OUT") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
 def run_batch(pipeline, inp: Path, out: Path, retry_errors: bool = False,
               on_record: Callable[[str, bool], None] | None = None, batch_size: int = 8) -> BatchStats:
+    with exclusive(out):
+        return _run_batch(pipeline, inp, out, retry_errors, on_record, batch_size)
+
+
+def _run_batch(pipeline, inp: Path, out: Path, retry_errors: bool,
+               on_record: Callable[[str, bool], None] | None, batch_size: int) -> BatchStats:
     records = list(read_input(inp))
     trim_torn_tail(out)
+    if retry_errors:
+        drop_error_records(out)  # each id keeps exactly one record
     done = done_ids(out, retry_errors)
     stats = BatchStats(total=len(records))
     seen: set[str] = set()

@@ -7,7 +7,7 @@ from riveg_agent.core.registry import ROLES
 
 
 def test_builtin_configs_load_and_name_every_role():
-    assert {"default", "fast", "paper"} <= set(builtin_configs())
+    assert {"default", "fast", "hub", "paper"} <= set(builtin_configs())
     cfg = load_config("default")
     assert set(cfg.roles) == set(ROLES)
     assert cfg.roles["knowledge"].params["model"] == "qwen2.5-coder-0.5b-instruct-q4_k_m"
@@ -54,7 +54,7 @@ def test_config_file_and_missing_file(tmp_path):
     assert cfg.roles["exemplars"].params["k"] == 1 and cfg.source == str(path)
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "absent.yaml")
-    with pytest.raises(ConfigError, match="built-in: default, fast, paper"):
+    with pytest.raises(ConfigError, match="built-in: default, fast, hub, paper"):
         load_config("no-such-config")
     bad = tmp_path / "bad.yaml"
     bad.write_text("pipeline: [unclosed")

@@ -32,7 +32,10 @@ DATASET_POST = {"riveg.dataset_caption.v1": ("testp1", "Kawhi Leonard celebrates
 # The built-in catalogue this suite must cover; the ones that need weights
 # which do not exist here are covered elsewhere, as said.
 BUILTIN_ELSEWHERE = {"riveg.clip_ve.v1": "tests/ve/test_clip_ve.py (tiny CLIP)",
-                     "riveg.sam_segmenter.v1": "test_sam_contract below (tiny SAM)"}
+                     "riveg.sam_segmenter.v1": "test_sam_contract below (tiny SAM)",
+                     "riveg.text_grounder.v1": "tests/plugins/test_hub_vision.py (tiny OWLv2, Grounding DINO)",
+                     "riveg.hf_sam_segmenter.v1": "tests/plugins/test_hub_vision.py (tiny SAM)",
+                     "riveg.hf_captioner.v1": "tests/plugins/test_hub_vision.py (tiny BLIP, BLIP-2)"}
 
 
 def usable(role):

@@ -7,14 +7,15 @@ from riveg_agent.core.registry import ROLES, Registry
 # deliberate change to this list.
 BUILTIN = {
     "detector": {"riveg.mediapipe_detector.v1", "riveg.vision_detector.v1"},
-    "captioner": {"riveg.scene_captioner.v1", "riveg.dataset_caption.v1", "riveg.evidence_captioner.v1"},
+    "captioner": {"riveg.scene_captioner.v1", "riveg.dataset_caption.v1", "riveg.evidence_captioner.v1",
+                  "riveg.hf_captioner.v1"},
     "exemplars": {"riveg.minilm_exemplars.v1", "riveg.msea_exemplars.v1", "riveg.random_exemplars.v1"},
     "knowledge": {"riveg.llama_knowledge.v1", "riveg.dataset_knowledge.v1"},
     "recognizer": {"riveg.spacy_ner.v1", "riveg.plim_crf_ner.v1"},
     "expander": {"riveg.llama_expander.v1", "riveg.expansions_file.v1"},
     "entailment": {"riveg.detector_entailment.v1", "riveg.caption_ve.v1", "riveg.clip_ve.v1"},
-    "grounder": {"riveg.detector_grounder.v1", "riveg.ranked_grounder.v1"},
-    "segmenter": {"riveg.grabcut_segmenter.v1", "riveg.sam_segmenter.v1"},
+    "grounder": {"riveg.detector_grounder.v1", "riveg.ranked_grounder.v1", "riveg.text_grounder.v1"},
+    "segmenter": {"riveg.grabcut_segmenter.v1", "riveg.sam_segmenter.v1", "riveg.hf_sam_segmenter.v1"},
 }
 
 

@@ -118,3 +118,27 @@ def test_an_installation_error_stops_the_batch_and_writes_nothing_more(tmp_path)
     with pytest.raises(ModelError):
         run_batch(fake_pipeline(recognizer=Missing()), inp, out)
     assert not out.exists() or out.read_text() == ""  # no error records to skip on the rerun
+
+
+def test_retry_errors_leaves_one_record_per_id(tmp_path):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text(json.dumps({"id": "a", "text": "explode"}) + "\n" + json.dumps({"id": "b", "text": "Ada"}) + "\n")
+    run_batch(EchoPipeline(), inp, out)
+    inp.write_text(json.dumps({"id": "a", "text": "Ada now"}) + "\n" + json.dumps({"id": "b", "text": "Ada"}) + "\n")
+    stats = run_batch(EchoPipeline(), inp, out, retry_errors=True)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    assert sorted(r["id"] for r in recs) == ["a", "b"] and stats.results == 1
+    assert all(r["kind"] == "riveg-agent/result" for r in recs)
+
+
+def test_a_second_writer_on_the_same_output_is_refused(tmp_path):
+    import pytest
+
+    from riveg_agent.core.errors import RivegError
+    from riveg_agent.io.batch import exclusive
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text(json.dumps({"id": "a", "text": "Ada"}) + "\n")
+    with exclusive(out):  # another process holds OUT (flock is per open file, so this stands in for it)
+        with pytest.raises(RivegError, match="another riveg batch"):
+            run_batch(EchoPipeline(), inp, out)
+    assert run_batch(EchoPipeline(), inp, out).results == 1  # free again
