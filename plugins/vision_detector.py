@@ -7,7 +7,13 @@ image, in original pixels.
   boxes are what gold boxes look like); a face whose centre lies in the top
   half of a person box is that person's face; a face with no person gets the
   upper-body box around it, as the MediaPipe-only detector does;
-- objects: NanoDet's other 79 COCO classes.
+- objects: NanoDet's other 79 COCO classes;
+- scene labels: EfficientNet-Lite0's top ImageNet-1k classes (probability >=
+  `scene_score`; class names from torchvision's ImageNet metadata, stored in
+  riveg_agent/vision/imagenet_classes.json), for plugins that read them. Off
+  by default (`scene_score: 0`): no default plugin reads them (the default
+  captioner's VE threshold was calibrated without them), and they cost about
+  0.1 s a post. `scene_score: 0.15` turns them on.
 The ONNX files ship in weights/detectors/ (sha256 checked at load); they run
 in onnxruntime, on the working copy of the image (long side <= 1280)."""
 from __future__ import annotations
@@ -58,8 +64,10 @@ def _area(b: Box) -> float:
 
 class VisionDetector(Detector):
     def __init__(self, face_score: float, person_score: float, object_score: float, threads: int,
-                 folder: Optional[str]):
+                 folder: Optional[str], scene_score: float = 0.0):
         self.face_score, self.person_score, self.object_score = face_score, person_score, object_score
+        self.scene_score = scene_score  # 0 or above 1: no scene labels
+        self._scene_net = None
         self.threads = threads
         self.folder = Path(folder) if folder else detectors_dir()
         self._faces = face_detector(face_score)
@@ -68,9 +76,34 @@ class VisionDetector(Detector):
 
     def models(self) -> list[ModelRef]:
         from riveg_agent.llm.catalogue import file_sha256
-        return [BLAZEFACE] + [ModelRef(name=f"onnx/{n[:-5]}", path=str(self.folder / n),
+        refs = [BLAZEFACE] + [ModelRef(name=f"onnx/{n[:-5]}", path=str(self.folder / n),
                                        sha256=file_sha256(self.folder / n), license=LICENSES[n])
                               for n in (NANODET, MOVENET)]
+        if 0 < self.scene_score <= 1:
+            from riveg_agent.retrieval.effnet import LICENSE, weights_path
+            refs.append(ModelRef(name="efficientnet-lite0 (ImageNet-1k classes)", path=str(weights_path()),
+                                 license=LICENSE))
+        return refs
+
+    def scene_labels(self, image: PostImage) -> list[tuple[str, float]]:
+        """Top ImageNet classes of the whole picture, best first."""
+        if not 0 < self.scene_score <= 1:
+            return []
+        import json
+        from importlib import resources
+
+        import torch
+
+        from riveg_agent.retrieval import effnet
+        with self._lock:
+            if self._scene_net is None:
+                names = json.loads((resources.files("riveg_agent.vision") / "imagenet_classes.json").read_text())
+                self._scene_net, self._scene_names = effnet.load(), names["classes"]
+        with torch.inference_mode():
+            probs = torch.softmax(self._scene_net(effnet.preprocess([image.work])), dim=-1)[0]
+        top = torch.topk(probs, 5)
+        return [(self._scene_names[i], round(float(p), 4)) for p, i in zip(top.values, top.indices)
+                if float(p) >= self.scene_score]
 
     def _session(self, name: str):
         with self._lock:
@@ -122,7 +155,7 @@ class VisionDetector(Detector):
         persons.sort(key=lambda p: -_area(p.box) * p.score)
         objects = [Detection(full(d["box_xyxy"]), d["score"], d["label"], "onnx/nanodet")
                    for d in nano if d["label"] != "person" and d["score"] >= self.object_score]
-        return ImageEvidence(detections=faces + persons + objects)
+        return ImageEvidence(detections=faces + persons + objects, scene=self.scene_labels(image))
 
     def _face_boxes(self, work: np.ndarray, image: PostImage) -> list[Detection]:
         h, w = work.shape[:2]
@@ -157,8 +190,8 @@ class VisionDetector(Detector):
 
 
 def factory(face_score: float = 0.5, person_score: float = 0.3, object_score: float = 0.35,
-            threads: int = 2, folder: Optional[str] = None) -> VisionDetector:
-    return VisionDetector(face_score, person_score, object_score, threads, folder)
+            threads: int = 2, folder: Optional[str] = None, scene_score: float = 0.0) -> VisionDetector:
+    return VisionDetector(face_score, person_score, object_score, threads, folder, scene_score)
 
 
 def _find_models() -> None:

@@ -109,3 +109,12 @@ def test_captions_say_what_was_seen():
     assert describe(_ev(small, small, small, small), 1000, 1000) == "a group of people"
     assert describe(_ev(Detection((1, 1, 9, 9), 0.9, "umbrella", "t")), 100, 100) == "an umbrella"
     assert "no people" in describe(_ev(), 100, 100)
+
+
+def test_scene_labels_when_asked_for(demo_image):
+    from skimage import data
+
+    from riveg_agent.io.images import to_post_image
+    ev = detector_factory(scene_score=0.15).detect(to_post_image(data.coffee()))
+    assert ev.scene and ev.scene[0][0] == "espresso" and ev.scene[0][1] > 0.5
+    assert detector_factory().detect(load_image(demo_image)).scene == []  # off by default
