@@ -36,7 +36,7 @@ def test_demo_json(tmp_path, config):
     assert overlay.stat().st_size > 10_000
     prov = result.provenance
     assert prov.config_name == config and len(prov.config_hash) == 64
-    assert {"riveg.plim_knowledge.v1", "riveg.entity_expansion.v2"} <= set(prov.prompts)
+    assert {"riveg.plim_knowledge.v1", "riveg.entity_expansion.v3"} <= set(prov.prompts)
     llm = next(m for m in prov.models if m.name.startswith(("qwen", "smollm")))
     assert len(llm.sha256) == 64
     assert set(result.timings) >= {"captioner", "knowledge", "segmenter", "total"}

@@ -51,8 +51,8 @@ def test_expander_uses_the_cache(tmp_path):
 
 def test_parse_numbered_answers():
     from riveg_plugins.llama_llm import parse_numbered
-    assert parse_numbered("1. a space agency\n2) a city\n7. stray\n2. again", 2) == {
-        1: "a space agency", 2: "a city"}
+    assert parse_numbered("1. a football league\n2) a city\n7. stray\n2. again", 2) == {
+        1: "a football league", 2: "a city"}
 
 
 def test_batched_expander_falls_back_per_entity_when_echoed(tmp_path):
@@ -64,4 +64,4 @@ def test_batched_expander_falls_back_per_entity_when_echoed(tmp_path):
     assert [e.entity.text for e in out] == ["Messi", "Barcelona"]
     assert all(e.expansion and "\n" not in e.expansion for e in out)
     assert plugin.cache.misses >= 2  # the batch call, plus a call per echoed or missing entity
-    assert "riveg.entity_expansion_batch.v1" in plugin.prompts()
+    assert "riveg.entity_expansion_batch.v2" in plugin.prompts()
