@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -11,7 +12,9 @@ from riveg_agent.cli.common import CONFIG_HELP, err_console, errors_to_exit, qui
 def batch(inp: Path = typer.Argument(..., metavar="IN.jsonl", help='records {"id", "text", "image"}'),
           out: Path = typer.Argument(..., metavar="OUT.jsonl", help="results appended here"),
           config: str = typer.Option("default", "--config", help=CONFIG_HELP),
-          retry_errors: bool = typer.Option(False, "--retry-errors", help="rerun ids whose record in OUT is an error")):
+          retry_errors: bool = typer.Option(False, "--retry-errors", help="rerun ids whose record in OUT is an error"),
+          image_root: Optional[Path] = typer.Option(None, "--image-root",
+                                                    help="refuse image paths that resolve outside this folder")):
     """Run many posts; resumable (ids already in OUT are skipped), one error record per bad input."""
     quiet_native_logs()
     from riveg_agent.io.batch import read_input, run_batch
@@ -32,7 +35,7 @@ def batch(inp: Path = typer.Argument(..., metavar="IN.jsonl", help='records {"id
                 if not ok:
                     progress.console.print(f"[yellow]error record[/] for {rid}")
 
-            stats = run_batch(pipeline, inp, out, retry_errors, on_record=tick)
+            stats = run_batch(pipeline, inp, out, retry_errors, on_record=tick, image_root=image_root)
             progress.update(task, completed=total)
     err_console.print(f"{stats.results} results, {stats.errors} error records, "
                       f"{stats.skipped} already in {out}")

@@ -18,12 +18,12 @@ def run(text: str = typer.Option(..., "--text", help="the post text"),
     from riveg_agent.core.pipeline import Pipeline, make_post
     from riveg_agent.io.overlay import draw_overlay
 
+    if overlay is not None and image is None:
+        raise typer.BadParameter("--overlay needs --image")
     with errors_to_exit():
         post = make_post(id, text, image)
         result = Pipeline(config).run(post)
         print_json(result.model_dump_json(indent=2))
         if overlay is not None:
-            if post.image is None:
-                raise typer.BadParameter("--overlay needs --image")
             draw_overlay(post.image.image, result, overlay)
             typer.echo(f"overlay written to {overlay}", err=True)

@@ -142,13 +142,19 @@ def exclusive(out: Path) -> Iterator[None]:
 
 
 def run_batch(pipeline, inp: Path, out: Path, retry_errors: bool = False,
-              on_record: Callable[[str, bool], None] | None = None, batch_size: int = 8) -> BatchStats:
+              on_record: Callable[[str, bool], None] | None = None, batch_size: int = 8,
+              image_root: Optional[Path] = None) -> BatchStats:
+    """image_root: every image path must resolve inside it (symlinks and `..`
+    followed), for input files received from others; other records become
+    `image_outside_root` error records."""
     with exclusive(out):
-        return _run_batch(pipeline, inp, out, retry_errors, on_record, batch_size)
+        return _run_batch(pipeline, inp, out, retry_errors, on_record, batch_size, image_root)
 
 
 def _run_batch(pipeline, inp: Path, out: Path, retry_errors: bool,
-               on_record: Callable[[str, bool], None] | None, batch_size: int) -> BatchStats:
+               on_record: Callable[[str, bool], None] | None, batch_size: int,
+               image_root: Optional[Path]) -> BatchStats:
+    root = image_root.resolve() if image_root is not None else None
     records = list(read_input(inp))
     trim_torn_tail(out)
     if retry_errors:
@@ -189,6 +195,13 @@ def _run_batch(pipeline, inp: Path, out: Path, retry_errors: bool,
             image = rec.data.get("image")
             if isinstance(image, str) and image and not Path(image).is_absolute():
                 image = str(inp.parent / image)  # relative to the input file
+            if root is not None and isinstance(image, str) and image \
+                    and not Path(image).resolve().is_relative_to(root):
+                run_pending()
+                write(error_record(rec.id, InputError(rec.id, f"image path {rec.data.get('image')!r} "
+                                                      f"resolves outside --image-root {root}",
+                                                      "image_outside_root")))
+                continue
             pending.append({"id": rec.id, "text": rec.data.get("text"), "image": image})
             if len(pending) == batch_size:
                 run_pending()

@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from riveg_agent.io.masks import decode
 from riveg_agent.core.schema import Result
+from riveg_agent.core.errors import RivegError
 
 COLOURS = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180),
            (70, 240, 240), (240, 50, 230), (210, 245, 60)]
@@ -33,6 +34,12 @@ def draw_overlay(image: Image.Image, result: Result, out: str | Path) -> Path:
         draw.rectangle(bbox, fill=colour)
         draw.text((tx, ty), label, fill=(255, 255, 255))
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(out, format="PNG")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RivegError(f"cannot write the overlay to {out}: {exc.strerror or exc}") from None
+    try:
+        canvas.save(out, format="PNG")
+    except OSError as exc:  # an unwritable path is the user's to fix: one line, no traceback
+        raise RivegError(f"cannot write the overlay to {out}: {exc.strerror or exc}") from None
     return out

@@ -60,3 +60,12 @@ def test_config_file_and_missing_file(tmp_path):
     bad.write_text("pipeline: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+def test_optional_typed_parameters_are_type_checked_too():
+    data = load_config("fast").resolved()
+    data["pipeline"]["entailment"]["threshold"] = "0.5"  # Optional[float] in the plugin's factory
+    with pytest.raises(ConfigError, match="pipeline.entailment.threshold"):
+        parse_config(data, "test")
+    data["pipeline"]["entailment"]["threshold"] = None
+    assert parse_config(data, "test").roles["entailment"].params["threshold"] is None

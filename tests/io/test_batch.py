@@ -142,3 +142,19 @@ def test_a_second_writer_on_the_same_output_is_refused(tmp_path):
         with pytest.raises(RivegError, match="another riveg batch"):
             run_batch(EchoPipeline(), inp, out)
     assert run_batch(EchoPipeline(), inp, out).results == 1  # free again
+
+
+def test_image_root_confines_image_paths(tmp_path, demo_image):
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "x.jpg").write_bytes(demo_image.read_bytes())
+    (tmp_path / "secret.jpg").write_bytes(demo_image.read_bytes())
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "in", "text": "Ada", "image": "pics/x.jpg"},
+        {"id": "climb", "text": "Ada", "image": "pics/../secret.jpg"},
+        {"id": "abs", "text": "Ada", "image": str(tmp_path / "secret.jpg")}]) + "\n")
+    stats = run_batch(EchoPipeline(), inp, out, image_root=tmp_path / "pics")
+    recs = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert stats.results == 1 and recs["in"]["kind"] == "riveg-agent/result"
+    for rid in ("climb", "abs"):
+        assert recs[rid]["error"]["code"] == "image_outside_root"

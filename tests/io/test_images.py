@@ -84,3 +84,17 @@ def test_exif_orientation_is_applied(tmp_path):
     stored.save(path, exif=exif)
     img = load_image(path)
     assert (img.width, img.height) == (20, 40)
+
+
+def test_an_unwritable_overlay_is_a_one_line_error(tmp_path, demo_image):
+    import pytest
+
+    from riveg_agent.core.errors import RivegError
+    from riveg_agent.core.schema import Provenance, Result
+    from riveg_agent.io.overlay import draw_overlay
+    from PIL import Image
+    result = Result(id="p", text="x", provenance=Provenance(plugins={}, config_name="t", config_hash="0",
+                                                            riveg_agent_version="0"))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(RivegError, match="cannot write the overlay"):
+        draw_overlay(Image.open(demo_image), result, tmp_path / "file" / "o.png")
