@@ -11,6 +11,7 @@ from typing import Optional
 import numpy as np
 
 from riveg_agent.retrieval.index import load_index
+from riveg_agent.core.errors import ModelError
 from riveg_agent.core.registry import requires
 from riveg_agent.core.roles import Caption, Exemplar, ExemplarRetriever, Post
 from riveg_agent.core.schema import ModelRef
@@ -52,6 +53,10 @@ class MiniLMExemplars(ExemplarRetriever):
         if self._faiss is None:
             import faiss
             vectors, self.records, self.meta = load_index(self.index_name)
+            dim = encoder().get_sentence_embedding_dimension()
+            if vectors.ndim != 2 or vectors.shape[1] != dim:
+                raise ModelError(f"exemplar index '{self.index_name}' holds {vectors.shape[-1]}-d vectors, "
+                                 f"but {ENCODER_NAME} makes {dim}-d ones: rebuild it with `riveg index build`")
             self._faiss = faiss.IndexFlatIP(vectors.shape[1])
             self._faiss.add(vectors)
         return self._faiss

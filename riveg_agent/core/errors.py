@@ -46,3 +46,9 @@ class InputError(RivegError):
 
 class ModelError(RivegError):
     code = "model"
+
+
+class PromptTooLong(RivegError):
+    """A post's prompt does not fit the LLM's context (an error of the record)."""
+
+    code = "prompt_too_long"

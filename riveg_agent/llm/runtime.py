@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from riveg_agent.core.errors import ModelError
+from riveg_agent.core.errors import ModelError, PromptTooLong
 
 SEED = 0
 _lock = threading.Lock()
@@ -78,9 +78,15 @@ class LocalLLM:
     def complete(self, prompt: str, max_tokens: int, stop: list[str] | None = None) -> Completion:
         """Greedy completion of a raw prompt (chat template already applied)."""
         with self._call_lock:  # one llama.cpp context: one call at a time; counters with it
-            out = self.llama.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
-                                               top_k=1, top_p=1.0, repeat_penalty=1.0,
-                                               seed=SEED, stop=stop or [])
+            try:
+                out = self.llama.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
+                                                   top_k=1, top_p=1.0, repeat_penalty=1.0,
+                                                   seed=SEED, stop=stop or [])
+            except ValueError as exc:  # llama-cpp-python: "Requested tokens (N) exceed context window"
+                if "context window" in str(exc):
+                    raise PromptTooLong(f"{self.name}: the prompt does not fit the {self.llama.n_ctx()}-token "
+                                        f"context ({exc})") from None
+                raise
             choice = out["choices"][0]
             usage = out.get("usage", {})
             done = Completion(choice["text"], usage.get("prompt_tokens", 0),
