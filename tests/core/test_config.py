@@ -69,3 +69,16 @@ def test_optional_typed_parameters_are_type_checked_too():
         parse_config(data, "test")
     data["pipeline"]["entailment"]["threshold"] = None
     assert parse_config(data, "test").roles["entailment"].params["threshold"] is None
+
+
+def test_the_readme_example_config_is_valid():
+    """The example a user copies from the README must parse (it once named a
+    parameter a plugin no longer had)."""
+    import re
+
+    from paths import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration"):]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    cfg = parse_config(yaml.safe_load(block), "README.md")
+    assert cfg.roles["grounder"].plugin == "riveg.ranked_grounder.v1"
