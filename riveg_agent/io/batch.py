@@ -41,8 +41,9 @@ def read_input(path: Path) -> Iterator[InputRecord]:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield InputRecord(n, fallback, None, InputError(
-                    fallback, f"{path}:{n}: invalid UTF-8 at byte {exc.start}", "bad_encoding"))
+                rid = _readable_id(raw) or fallback  # the user's id, when it is readable
+                yield InputRecord(n, rid, None, InputError(
+                    rid, f"{path}:{n}: invalid UTF-8 at byte {exc.start}", "bad_encoding"))
                 continue
             try:
                 data = json.loads(line)
@@ -60,6 +61,18 @@ def read_input(path: Path) -> Iterator[InputRecord]:
                     fallback, f"{path}:{n}: missing or invalid 'id' (a non-empty string)", "bad_id"))
                 continue
             yield InputRecord(n, str(rid), data)
+
+
+def _readable_id(raw: bytes) -> Optional[str]:
+    """The record's id from a line with bad bytes elsewhere (decoded with replacement)."""
+    try:
+        data = json.loads(raw.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError:
+        return None
+    rid = data.get("id") if isinstance(data, dict) else None
+    if isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid) and "\ufffd" not in str(rid):
+        return str(rid)
+    return None
 
 
 def done_ids(out: Path, retry_errors: bool = False) -> set[str]:

@@ -36,9 +36,9 @@ def test_batch_writes_one_record_per_input_and_resumes(tmp_path, demo_image):
     records = [json.loads(l) for l in out.read_text().splitlines()]
     assert len(records) == 20 and (stats.results, stats.errors) == (16, 4)
     errors = {r["id"]: r["error"] for r in records if r["kind"] == "riveg-agent/error"}
-    assert set(errors) == {"gone", "line-8", "empty", "line-12"}
+    assert set(errors) == {"gone", "bad-utf8", "empty", "line-12"}  # a readable id survives bad bytes
     assert errors["gone"]["code"] == "image_missing" and "record 'gone'" in errors["gone"]["message"]
-    assert errors["line-8"]["code"] == "bad_encoding" and "invalid UTF-8" in errors["line-8"]["message"]
+    assert errors["bad-utf8"]["code"] == "bad_encoding" and "invalid UTF-8" in errors["bad-utf8"]["message"]
     assert errors["line-12"]["code"] == "bad_json"
     assert errors["empty"]["code"] == "bad_text"
     # second run: nothing new
