@@ -64,25 +64,45 @@ def optimizer_and_schedule(model: torch.nn.Module, lr: float, head_lr: float, we
     return optimizer, scheduler
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def save_checkpoint(ckpt: Path, model, optimizer, scheduler, state: dict[str, Any]) -> None:
+    """Each file is written to a temporary name and renamed into place; the
+    state file lands last and records the other files' sha256, so a crash at
+    any point leaves either the previous checkpoint or a mismatch that
+    `load_checkpoint` names, never silently torn weights."""
     from safetensors.torch import save_file
     ckpt.mkdir(parents=True, exist_ok=True)
+    weights, opt = ckpt / "model.safetensors.tmp", ckpt / "optimizer.pt.tmp"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, opt)
+    files = {"model.safetensors": _sha256(weights), "optimizer.pt": _sha256(opt)}
+    weights.replace(ckpt / "model.safetensors")
+    opt.replace(ckpt / "optimizer.pt")
     tmp = ckpt / "state.json.tmp"
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
-              str(ckpt / "model.safetensors"))
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()},
-               ckpt / "optimizer.pt")
-    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps({**state, "files_sha256": files}, indent=1), encoding="utf-8")
     tmp.replace(ckpt / "state.json")  # the state file lands last: it marks a whole checkpoint
 
 
 def load_checkpoint(ckpt: Path, model, optimizer, scheduler) -> dict[str, Any]:
     from safetensors.torch import load_file
+    state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+    for name, digest in state.pop("files_sha256", {}).items():
+        if _sha256(ckpt / name) != digest:
+            raise ConfigError("--resume", f"checkpoint {ckpt}: {name} does not match its state.json "
+                              "(a run stopped while writing it); remove the folder to start afresh")
     model.load_state_dict(load_file(str(ckpt / "model.safetensors")))
     opt = torch.load(ckpt / "optimizer.pt", weights_only=True)
     optimizer.load_state_dict(opt["optimizer"])
     scheduler.load_state_dict(opt["scheduler"])
-    return json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+    return state
 
 
 @dataclass
