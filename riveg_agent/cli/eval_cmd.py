@@ -62,6 +62,13 @@ def _run(task: str, pred: Path, gold: Path, fmt: PredFormat, gold_format: GoldFo
         g = read_gold(gold, gold_format.value, xml_dir, conll)  # type: ignore[arg-type]
         p = read_predictions(pred, fmt.value)  # type: ignore[arg-type]
         result = evaluate(task, g, p, iou, thresholds, by_type)
+        missing, named = result.get("pred_images_not_in_gold", 0), len(p.images)
+        if named and missing > named / 2:
+            raise ScoringError(f"{pred}: {missing} of the {named} images it names are not in {gold}; "
+                               "the files do not belong together, or the image ids are written another way")
+        if missing:
+            typer.echo(f"warning: {missing} of the {named} images in {pred} are not in {gold} "
+                       "(their entities count as false positives)", err=True)
         if plot is not None:
             plot_sweep(result["sweep"], plot, f"{task.upper()}: scores by IoU threshold")
     except ScoringError as exc:

@@ -75,3 +75,13 @@ def test_errors_exit_2_with_one_line(paper_gold: Path, write_lines, tmp_path: Pa
     assert r.exit_code == 2 and "--plot needs --sweep" in r.stderr
     r = invoke("gmner", "--gold", paper_gold, "--pred", bad, "--sweep", "0.9:0.5:0.1")
     assert r.exit_code == 2 and "--sweep" in r.stderr
+
+
+def test_predictions_of_other_images_fail_loudly(paper_gold: Path, tmp_path: Path):
+    """A predictions file whose image ids do not join the gold file (e.g. a
+    suffix the reader does not strip) is an error, not a near-zero score."""
+    out = tmp_path / "pred.txt"
+    assert invoke("gold-to-pred", "--gold", paper_gold, "--out", out).exit_code == 0
+    out.write_text(out.read_text().replace("Imageid:", "Imageid:other-"))
+    r = invoke("flag", "--gold", paper_gold, "--pred", out, "--format", "riveg")
+    assert r.exit_code == 2 and "are not in" in r.output
