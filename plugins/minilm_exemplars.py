@@ -53,7 +53,8 @@ class MiniLMExemplars(ExemplarRetriever):
         if self._faiss is None:
             import faiss
             vectors, self.records, self.meta = load_index(self.index_name)
-            dim = encoder().get_sentence_embedding_dimension()
+            enc = encoder()  # sentence-transformers renamed the method; either name will do
+            dim = (getattr(enc, "get_embedding_dimension", None) or enc.get_sentence_embedding_dimension)()
             if vectors.ndim != 2 or vectors.shape[1] != dim:
                 raise ModelError(f"exemplar index '{self.index_name}' holds {vectors.shape[-1]}-d vectors, "
                                  f"but {ENCODER_NAME} makes {dim}-d ones: rebuild it with `riveg index build`")
