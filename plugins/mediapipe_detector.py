@@ -21,6 +21,21 @@ def person_box_from_face(face, width: int, height: int):
     return clip_box((cx - 2.0 * fw, y1 - 0.5 * fh, cx + 2.0 * fw, y2 + 5.0 * fh), width, height)
 
 
+def detect_faces(model, image: PostImage) -> list[Detection]:
+    """BlazeFace faces of the image's working copy, in original pixels, largest first."""
+    work = image.work_array()
+    h, w = work.shape[:2]
+    faces = []
+    for d in model.process(work).detections or []:
+        bb = d.location_data.relative_bounding_box
+        box = (bb.xmin * w * image.scale, bb.ymin * h * image.scale,
+               (bb.xmin + bb.width) * w * image.scale, (bb.ymin + bb.height) * h * image.scale)
+        faces.append(Detection(clip_box(box, image.width, image.height), float(d.score[0]), "face",
+                               BLAZEFACE.name))
+    faces.sort(key=lambda d: -(d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
+    return faces
+
+
 class MediaPipeDetector(Detector):
     def __init__(self, min_score: float):
         self.min_score = min_score
@@ -30,17 +45,7 @@ class MediaPipeDetector(Detector):
         return [BLAZEFACE]
 
     def detect(self, image: PostImage) -> ImageEvidence:
-        work = image.work_array()
-        h, w = work.shape[:2]
-        found = self._faces.process(work).detections or []
-        faces = []
-        for d in found:
-            bb = d.location_data.relative_bounding_box
-            box = (bb.xmin * w * image.scale, bb.ymin * h * image.scale,
-                   (bb.xmin + bb.width) * w * image.scale, (bb.ymin + bb.height) * h * image.scale)
-            faces.append(Detection(clip_box(box, image.width, image.height), float(d.score[0]), "face",
-                                   BLAZEFACE.name))
-        faces.sort(key=lambda d: -(d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
+        faces = detect_faces(self._faces, image)
         persons = [Detection(person_box_from_face(f.box, image.width, image.height), f.score, "person",
                              "upper body around a BlazeFace face") for f in faces]
         return ImageEvidence(detections=faces + persons)

@@ -30,9 +30,10 @@ from riveg_agent.core.roles import Box, Detection, Detector, ImageEvidence
 from riveg_agent.core.schema import ModelRef
 from riveg_agent.io.images import PostImage
 from riveg_agent.io.masks import clip_box
+from riveg_agent.scoring.regions import box_iou as iou
 
 from ._mediapipe import BLAZEFACE, face_detector, mediapipe_check
-from .mediapipe_detector import person_box_from_face
+from .mediapipe_detector import detect_faces, person_box_from_face
 
 NANODET = "nanodet.onnx"
 MOVENET = "movenet-multipose.onnx"
@@ -48,14 +49,6 @@ def detectors_dir() -> Path:
 def shipped_sha256() -> dict[str, str]:
     lines = (detectors_dir() / "SHA256SUMS").read_text().split("\n")
     return {name.strip().lstrip("*"): digest for digest, _, name in (l.partition(" ") for l in lines if l)}
-
-
-def iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _area(b: Box) -> float:
@@ -137,7 +130,7 @@ class VisionDetector(Detector):
         def full(box) -> Box:
             return clip_box(tuple(v * s for v in box), image.width, image.height)
 
-        faces = self._face_boxes(work, image)
+        faces = detect_faces(self._faces, image)
         nano = decode_nanodet(self._run(NANODET, prep_nanodet(work)), w, h)
         moves = [d for d in decode_movenet(self._run(MOVENET, prep_movenet(work))[0], w, h)
                  if d["score"] >= self.person_score]
@@ -156,18 +149,6 @@ class VisionDetector(Detector):
         objects = [Detection(full(d["box_xyxy"]), d["score"], d["label"], "onnx/nanodet")
                    for d in nano if d["label"] != "person" and d["score"] >= self.object_score]
         return ImageEvidence(detections=faces + persons + objects, scene=self.scene_labels(image))
-
-    def _face_boxes(self, work: np.ndarray, image: PostImage) -> list[Detection]:
-        h, w = work.shape[:2]
-        found = self._faces.process(work).detections or []
-        faces = []
-        for d in found:
-            bb = d.location_data.relative_bounding_box
-            box = (bb.xmin * w, bb.ymin * h, (bb.xmin + bb.width) * w, (bb.ymin + bb.height) * h)
-            faces.append(Detection(clip_box(tuple(v * image.scale for v in box), image.width, image.height),
-                                   float(d.score[0]), "face", BLAZEFACE.name))
-        faces.sort(key=lambda d: -_area(d.box))
-        return faces
 
     @staticmethod
     def _link_faces(faces: list[Detection], persons: list[Detection], image: PostImage) -> None:

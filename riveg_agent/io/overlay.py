@@ -36,9 +36,6 @@ def draw_overlay(image: Image.Image, result: Result, out: str | Path) -> Path:
     out = Path(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RivegError(f"cannot write the overlay to {out}: {exc.strerror or exc}") from None
-    try:
         canvas.save(out, format="PNG")
     except OSError as exc:  # an unwritable path is the user's to fix: one line, no traceback
         raise RivegError(f"cannot write the overlay to {out}: {exc.strerror or exc}") from None
