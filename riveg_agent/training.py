@@ -1,8 +1,10 @@
 """What the trainers (NER, VE) share: the epoch loop with early stopping and
 a time budget (`run_epochs`), length-sorted batches, optimizer groups, the
 linear warm-up schedule, a log file, and resumable checkpoints (safetensors
-weights, optimizer state read back with weights_only=True, a JSON state
-written last). Each trainer supplies its data, loss, dev metric and saving."""
+weights, optimizer and RNG state read back with weights_only=True, a JSON
+state written last, and a resume that refuses a checkpoint made by another
+config or other data: `start_state`). Each trainer supplies its data, loss,
+dev metric and saving."""
 from __future__ import annotations
 
 import json
@@ -16,6 +18,7 @@ from typing import Any, Callable
 import torch
 
 from riveg_agent.core.errors import ConfigError
+from riveg_agent.llm.catalogue import sha256_uncached
 
 
 class TrainOptions:
@@ -64,15 +67,6 @@ def optimizer_and_schedule(model: torch.nn.Module, lr: float, head_lr: float, we
     return optimizer, scheduler
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def save_checkpoint(ckpt: Path, model, optimizer, scheduler, state: dict[str, Any]) -> None:
     """Each file is written to a temporary name and renamed into place; the
     state file lands last and records the other files' sha256, so a crash at
@@ -82,8 +76,11 @@ def save_checkpoint(ckpt: Path, model, optimizer, scheduler, state: dict[str, An
     ckpt.mkdir(parents=True, exist_ok=True)
     weights, opt = ckpt / "model.safetensors.tmp", ckpt / "optimizer.pt.tmp"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, opt)
-    files = {"model.safetensors": _sha256(weights), "optimizer.pt": _sha256(opt)}
+    # The torch RNG drives dropout: restoring it makes a resumed run take the
+    # same steps as an uninterrupted one (batch order is replayed from the seed).
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "torch_rng": torch.get_rng_state()}, opt)
+    files = {"model.safetensors": sha256_uncached(weights), "optimizer.pt": sha256_uncached(opt)}
     weights.replace(ckpt / "model.safetensors")
     opt.replace(ckpt / "optimizer.pt")
     tmp = ckpt / "state.json.tmp"
@@ -95,14 +92,52 @@ def load_checkpoint(ckpt: Path, model, optimizer, scheduler) -> dict[str, Any]:
     from safetensors.torch import load_file
     state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
     for name, digest in state.pop("files_sha256", {}).items():
-        if _sha256(ckpt / name) != digest:
+        if sha256_uncached(ckpt / name) != digest:
             raise ConfigError("--resume", f"checkpoint {ckpt}: {name} does not match its state.json "
                               "(a run stopped while writing it); remove the folder to start afresh")
     model.load_state_dict(load_file(str(ckpt / "model.safetensors")))
     opt = torch.load(ckpt / "optimizer.pt", weights_only=True)
     optimizer.load_state_dict(opt["optimizer"])
     scheduler.load_state_dict(opt["scheduler"])
+    if "torch_rng" in opt:  # checkpoints from before the RNG was saved lack it
+        torch.set_rng_state(opt["torch_rng"])
     return state
+
+
+# Options a resumed run may change: they set how fast or how verbosely a run
+# goes, not what it computes.
+RESUME_MAY_CHANGE = frozenset({"threads", "time_budget_min", "log_every", "checkpoint_every"})
+
+
+def run_identity(cfg, data_sha256: dict[str, str]) -> dict[str, Any]:
+    """What a checkpoint must have been made with to be resumed: the training
+    config (less RESUME_MAY_CHANGE) and the sha256 of the data files."""
+    config = {k: v for k, v in asdict(cfg).items() if k not in RESUME_MAY_CHANGE}
+    return json.loads(json.dumps({"config": config, "data_sha256": data_sha256}))  # as state.json holds it
+
+
+def start_state(ckpt: Path, resume: bool, model, optimizer, scheduler,
+                identity: dict[str, Any]) -> tuple["TrainState", bool]:
+    """(state, resumed): a fresh state, or with --resume the checkpoint's,
+    after checking it was made with the same config on the same data."""
+    if not (resume and (ckpt / "state.json").is_file()):
+        return TrainState(identity=identity), False
+    state = TrainState.from_dict(load_checkpoint(ckpt, model, optimizer, scheduler))
+    if state.identity and state.identity != identity:  # checkpoints before identities had none
+        raise ConfigError("--resume", f"checkpoint {ckpt} was made with {_difference(state.identity, identity)}; "
+                                      "resume with the same config and data, or start in another out_dir")
+    state.identity = identity
+    return state, True
+
+
+def _difference(saved: dict[str, Any], now: dict[str, Any]) -> str:
+    for part in ("config", "data_sha256"):
+        a, b = saved.get(part, {}), now.get(part, {})
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                what = "option" if part == "config" else "data file"
+                return f"{what} {key} = {a.get(key)!r}, now {b.get(key)!r}"
+    return "another config"
 
 
 @dataclass
@@ -117,6 +152,7 @@ class TrainState:
     history: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     done: bool = False
+    identity: dict[str, Any] = field(default_factory=dict)  # run_identity of the run
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainState":

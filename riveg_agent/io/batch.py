@@ -10,15 +10,15 @@ unusable plugin) stops the run instead of becoming one error record per post."""
 from __future__ import annotations
 
 import json
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from riveg_agent.core.errors import InputError, RivegError
 from riveg_agent.core.pipeline import error_record
 from riveg_agent.core.schema import ERROR_KIND
+from riveg_agent.io.files import replace_atomically, trim_torn_tail
 
 
 @dataclass
@@ -91,19 +91,6 @@ def done_ids(out: Path, retry_errors: bool = False) -> set[str]:
     return ids
 
 
-def trim_torn_tail(out: Path) -> None:
-    """Cut a last line that a crash left without its newline, so the next
-    record starts on a line of its own (its post runs again)."""
-    if not out.exists() or out.stat().st_size == 0:
-        return
-    with out.open("rb+") as f:
-        f.seek(-1, 2)
-        if f.read(1) == b"\n":
-            return
-        data = f.seek(0) or f.read()
-        f.truncate(data.rfind(b"\n") + 1)
-
-
 @dataclass
 class BatchStats:
     total: int = 0
@@ -126,12 +113,7 @@ def drop_error_records(out: Path) -> None:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 pass
             kept.append(raw)
-    tmp = out.with_name(out.name + ".tmp")
-    with tmp.open("wb") as f:
-        f.writelines(kept)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, out)
+    replace_atomically(out, b"".join(kept))
 
 
 @contextmanager
@@ -160,13 +142,23 @@ def run_batch(pipeline, inp: Path, out: Path, retry_errors: bool = False,
     """image_root: every image path must resolve inside it (symlinks and `..`
     followed), for input files received from others; other records become
     `image_outside_root` error records."""
+    return run_jsonl(inp, out, lambda posts: pipeline.pipe(posts, batch_size=batch_size, on_error="record"),
+                     retry_errors, on_record, image_root)
+
+
+def run_jsonl(inp: Path, out: Path, run_posts: Callable[[list[dict]], Iterable], retry_errors: bool = False,
+              on_record: Callable[[str, bool], None] | None = None,
+              image_root: Optional[Path] = None) -> BatchStats:
+    """The batch contract for any engine. `run_posts(posts)` gets the posts to
+    run ({"id", "text", "image"} each) and yields one result or error record
+    per post, in order, lazily (the local engine: `Pipeline.pipe`; Ray:
+    io/ray_batch.py); everything else about records is decided here."""
     with exclusive(out):
-        return _run_batch(pipeline, inp, out, retry_errors, on_record, batch_size, image_root)
+        return _run_jsonl(inp, out, run_posts, retry_errors, on_record, image_root)
 
 
-def _run_batch(pipeline, inp: Path, out: Path, retry_errors: bool,
-               on_record: Callable[[str, bool], None] | None, batch_size: int,
-               image_root: Optional[Path]) -> BatchStats:
+def _run_jsonl(inp: Path, out: Path, run_posts: Callable[[list[dict]], Iterable], retry_errors: bool,
+               on_record: Callable[[str, bool], None] | None, image_root: Optional[Path]) -> BatchStats:
     root = image_root.resolve() if image_root is not None else None
     records = list(read_input(inp))
     trim_torn_tail(out)
@@ -174,10 +166,37 @@ def _run_batch(pipeline, inp: Path, out: Path, retry_errors: bool,
         drop_error_records(out)  # each id keeps exactly one record
     done = done_ids(out, retry_errors)
     stats = BatchStats(total=len(records))
-    seen: set[str] = set()
+    first_line: dict[str, int] = {}  # id -> the line that used it first
+    plan: list = []  # in input order: a post to run (dict) or the error record of a bad line
+    for rec in records:
+        if rec.id in first_line:
+            # A later line reusing an id is not run; its error record takes the
+            # line's own id, so OUT keeps exactly one record per id.
+            dup, rec.id = rec.id, f"line-{rec.line_no}"
+            rec.problem = InputError(rec.id, f"{inp}:{rec.line_no}: duplicate id {dup!r} (first used on "
+                                     f"line {first_line[dup]}); this line was not run", "duplicate_id")
+        first_line.setdefault(rec.id, rec.line_no)
+        if rec.id in done:
+            stats.skipped += 1
+            continue
+        if rec.problem is not None:
+            plan.append(error_record(rec.id, rec.problem))
+            continue
+        image = rec.data.get("image")
+        if isinstance(image, str) and image and not Path(image).is_absolute():
+            image = str(inp.parent / image)  # relative to the input file
+        if root is not None and isinstance(image, str) and image \
+                and not Path(image).resolve().is_relative_to(root):
+            plan.append(error_record(rec.id, InputError(rec.id, f"image path {rec.data.get('image')!r} "
+                                                        f"resolves outside --image-root {root}",
+                                                        "image_outside_root")))
+            continue
+        plan.append({"id": rec.id, "text": rec.data.get("text"), "image": image})
+    results = iter(run_posts([item for item in plan if isinstance(item, dict)]))
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("a", encoding="utf-8") as sink:
-        def write(rec) -> None:
+        for item in plan:  # the posts' records as they come, the bad lines' in between: input order
+            rec = next(results) if isinstance(item, dict) else item
             ok = rec.kind != ERROR_KIND
             sink.write(rec.model_dump_json() + "\n")
             sink.flush()
@@ -185,38 +204,4 @@ def _run_batch(pipeline, inp: Path, out: Path, retry_errors: bool,
             stats.errors += not ok
             if on_record:
                 on_record(rec.id, ok)
-
-        pending: list[dict] = []
-
-        def run_pending() -> None:
-            for rec in pipeline.pipe(pending, batch_size=batch_size, on_error="record"):
-                write(rec)
-            pending.clear()
-
-        for rec in records:
-            if rec.id in done:
-                stats.skipped += 1
-                continue
-            if rec.id in seen:
-                rec.problem = InputError(rec.id, f"{inp}:{rec.line_no}: duplicate id (first seen earlier "
-                                         "in this run)", "duplicate_id")
-            seen.add(rec.id)
-            if rec.problem is not None:
-                run_pending()  # keep the output in input order
-                write(error_record(rec.id, rec.problem))
-                continue
-            image = rec.data.get("image")
-            if isinstance(image, str) and image and not Path(image).is_absolute():
-                image = str(inp.parent / image)  # relative to the input file
-            if root is not None and isinstance(image, str) and image \
-                    and not Path(image).resolve().is_relative_to(root):
-                run_pending()
-                write(error_record(rec.id, InputError(rec.id, f"image path {rec.data.get('image')!r} "
-                                                      f"resolves outside --image-root {root}",
-                                                      "image_outside_root")))
-                continue
-            pending.append({"id": rec.id, "text": rec.data.get("text"), "image": image})
-            if len(pending) == batch_size:
-                run_pending()
-        run_pending()
     return stats

@@ -1,7 +1,8 @@
 """Loading and checking post images.
 
 Limits (documented in the README):
-- a file must exist, be non-empty and decode fully as an image PIL reads;
+- a file must exist, be a regular file of at most MAX_FILE_BYTES (100 MB),
+  be non-empty and decode fully as an image PIL reads;
 - images above MAX_PIXELS (50 megapixels) are refused before decoding, so a
   20000x20000 file costs nothing; decompression bombs are refused the same way;
 - larger images are processed on a working copy whose long side is at most
@@ -26,6 +27,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from riveg_agent.core.errors import InputError
 
 MAX_PIXELS = 50_000_000
+MAX_FILE_BYTES = 100_000_000
 WORK_SIDE = 1280
 # A dataset's image folder names pictures by id (Twitter: <id>.jpg).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", "")
@@ -66,9 +68,15 @@ class PostImage:
 def load_image(path: str | Path, record_id: Optional[str] = None) -> PostImage:
     p = Path(path)
     if not p.exists():
+        if p.is_symlink():
+            raise InputError(record_id, f"image path is a broken or looping symlink: {p}", "image_invalid")
         raise InputError(record_id, f"image not found: {p}", "image_missing")
     if not p.is_file():
         raise InputError(record_id, f"image path is not a file: {p}", "image_invalid")
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:  # refused before reading it into memory
+        raise InputError(record_id, f"image file is {size / 1e6:.0f} MB, over the limit of "
+                         f"{MAX_FILE_BYTES / 1e6:.0f} MB: {p}", "image_too_large")
     data = p.read_bytes()
     if not data:
         raise InputError(record_id, f"image file is empty (0 bytes): {p}", "image_invalid")

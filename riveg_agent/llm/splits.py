@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from riveg_agent.core.errors import RivegError
+from riveg_agent.io.files import trim_torn_tail
 from riveg_agent.retrieval.index import read_captions
 from riveg_agent.ner.readers import dataset_files
 from riveg_agent.scoring.conll import Tweet, read_conll
@@ -49,22 +50,11 @@ def format_block(tweet: Tweet, knowledge: str) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def _complete_part(out: Path, end: str) -> str:
-    """The file up to its last `end` (a record's end); a record cut by a crash
-    after it is dropped from the file too."""
-    text = out.read_text(encoding="utf-8")
-    cut = text.rfind(end)
-    complete = text[: cut + len(end)] if cut >= 0 else ""
-    if len(complete) != len(text):
-        out.write_text(complete, encoding="utf-8")
-    return complete
-
-
 def done_blocks(out: Path) -> list[list[str]]:
     """Token lists of the complete tweets already written (a cut last block is dropped)."""
     if not out.exists():
         return []
-    complete = _complete_part(out, "\n\n")
+    complete = trim_torn_tail(out, b"\n\n").decode("utf-8")
     blocks = []
     for block in complete.split("\n\n"):
         lines = [l for l in block.splitlines() if l]
@@ -125,7 +115,7 @@ def done_expansions(out: Path) -> set[tuple[str, str, str]]:
 
     if not out.exists():
         return set()
-    complete = _complete_part(out, "\n")
+    complete = trim_torn_tail(out, b"\n").decode("utf-8")
     done = set()
     for n, line in enumerate(complete.splitlines(), start=1):
         try:

@@ -15,8 +15,8 @@ from typing import Any, Optional
 import torch
 
 from riveg_agent.core.errors import ConfigError
-from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
-                                  optimizer_and_schedule, run_epochs, setup_logging, sorted_batches)
+from riveg_agent.training import (DevResult, TrainOptions, optimizer_and_schedule, run_epochs, run_identity,
+                                  setup_logging, sorted_batches, start_state)
 
 from riveg_agent.ner import io
 from riveg_agent.ner.model import Encoded, NerConfig, SubwordCache, collate, encode
@@ -100,9 +100,9 @@ def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
     optimizer, scheduler = optimizer_and_schedule(model, cfg.lr, cfg.head_lr, cfg.weight_decay,
                                                   steps_per_epoch * cfg.epochs, cfg.warmup_ratio)
 
-    state = TrainState()
-    if resume and (ckpt / "state.json").is_file():
-        state = TrainState.from_dict(load_checkpoint(ckpt, model, optimizer, scheduler))
+    hashes = _data_hashes(data_dir, cfg.dataset, ("train", "dev"))
+    state, resumed = start_state(ckpt, resume, model, optimizer, scheduler, run_identity(cfg, hashes))
+    if resumed:
         log.info("resumed at epoch %d step %d (global %d), best dev F1 %.4f",
                  state.epoch + 1, state.step_in_epoch, state.global_step, state.best_score)
     else:
@@ -110,7 +110,6 @@ def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
         log.info("train %d tweets (%d with knowledge), dev %d; %d steps/epoch, %d epochs",
                  len(train_ex), sum(1 for e in train_ex if e.knowledge), len(dev_ex),
                  steps_per_epoch, cfg.epochs)
-    hashes = _data_hashes(data_dir, cfg.dataset, ("train", "dev"))
 
     def dev_f1() -> DevResult:
         dev = evaluate(model, tokenizer, dev_ex, cfg.use_knowledge and cfg.eval_with_knowledge)

@@ -30,8 +30,9 @@ from torch import nn
 
 from riveg_agent.core.errors import ConfigError, ModelError, RivegError
 from riveg_agent.io.images import find_image
-from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
-                                  optimizer_and_schedule, run_epochs, setup_logging)
+from riveg_agent.llm.catalogue import file_sha256
+from riveg_agent.training import (DevResult, TrainOptions, optimizer_and_schedule, run_epochs, run_identity,
+                                  setup_logging, start_state)
 
 from riveg_agent.ve.data import VeExample, expansions_file, load_ve_split
 from riveg_agent.ve.evaluate import best_threshold, metrics
@@ -193,9 +194,11 @@ def train(cfg: ClipVeTrainConfig, data_dir: Path, images_dir: Path, resume: bool
     steps_per_epoch = math.ceil(len(train_pairs) / cfg.batch_size)
     optimizer, scheduler = optimizer_and_schedule(model, cfg.lr, cfg.head_lr, cfg.weight_decay,
                                                   steps_per_epoch * cfg.epochs, cfg.warmup_ratio)
-    state = TrainState()
-    if resume and (ckpt / "state.json").is_file():
-        state = TrainState.from_dict(load_checkpoint(ckpt, model, optimizer, scheduler))
+    # The images are identified by the annotation files' ids; their folder is named in the config.
+    hashes = {str(f.relative_to(data_dir)): file_sha256(f)
+              for f in sorted((data_dir / "twitter-gmner" / "txt").glob("*.txt"))}
+    state, resumed = start_state(ckpt, resume, model, optimizer, scheduler, run_identity(cfg, hashes))
+    if resumed:
         log.info("resumed at epoch %d step %d, best dev accuracy %.4f",
                  state.epoch + 1, state.step_in_epoch, state.best_score)
     else:

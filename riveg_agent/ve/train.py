@@ -17,8 +17,8 @@ import torch
 
 from riveg_agent.core.errors import ConfigError
 from riveg_agent.llm.catalogue import file_sha256
-from riveg_agent.training import (DevResult, TrainOptions, TrainState, load_checkpoint,
-                                  optimizer_and_schedule, run_epochs, setup_logging, sorted_batches)
+from riveg_agent.training import (DevResult, TrainOptions, optimizer_and_schedule, run_epochs, run_identity,
+                                  setup_logging, sorted_batches, start_state)
 
 from riveg_agent.ve import io
 from riveg_agent.ve.data import LONG_CAPTIONS, VeExample, expansions_file, load_ve_split
@@ -121,9 +121,9 @@ def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
     steps_per_epoch = math.ceil(len(train_ex) / cfg.batch_size)
     optimizer, scheduler = optimizer_and_schedule(model, cfg.lr, cfg.head_lr, cfg.weight_decay,
                                                   steps_per_epoch * cfg.epochs, cfg.warmup_ratio)
-    state = TrainState()
-    if resume and (ckpt / "state.json").is_file():
-        state = TrainState.from_dict(load_checkpoint(ckpt, model, optimizer, scheduler))
+    hashes = _data_hashes(data_dir, cfg.knowledge)
+    state, resumed = start_state(ckpt, resume, model, optimizer, scheduler, run_identity(cfg, hashes))
+    if resumed:
         log.info("resumed at epoch %d step %d, best dev accuracy %.4f",
                  state.epoch + 1, state.step_in_epoch, state.best_score)
     else:
@@ -131,7 +131,6 @@ def train(cfg: VeTrainConfig, data_dir: Path, resume: bool = False,
         log.info("train %d entities (%d groundable, %d with expansions), dev %d; "
                  "%d steps/epoch, %d epochs", len(train_ex), positives,
                  sum(1 for e in train_ex if e.expansion), len(dev_ex), steps_per_epoch, cfg.epochs)
-    hashes = _data_hashes(data_dir, cfg.knowledge)
 
     def batch_loss(batch: list[VeExample]) -> torch.Tensor:
         enc = tokenize(tokenizer, [e.expression for e in batch], [e.text for e in batch],

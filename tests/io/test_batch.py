@@ -65,11 +65,13 @@ def test_retry_errors_and_duplicates_and_cut_lines(tmp_path):
         {"text": "no id"}]))
     run_batch(EchoPipeline(), inp, out)
     recs = [json.loads(l) for l in out.read_text().splitlines()]
-    assert [r["id"] for r in recs] == ["a", "a", "7", "line-4"]
-    assert recs[1]["error"]["code"] == "duplicate_id" and recs[3]["error"]["code"] == "bad_id"
+    # one record per id: the duplicate line's error record carries the line's id and names the id
+    assert [r["id"] for r in recs] == ["a", "line-2", "7", "line-4"]
+    assert recs[1]["error"]["code"] == "duplicate_id" and "duplicate id 'a'" in recs[1]["error"]["message"]
+    assert recs[3]["error"]["code"] == "bad_id"
     with out.open("a") as f:
         f.write('{"id": "half-writ')  # a crash mid-line: ignored on resume
-    assert done_ids(out) == {"a", "7", "line-4"}
+    assert done_ids(out) == {"a", "line-2", "7", "line-4"}
     assert done_ids(out, retry_errors=True) == {"a", "7"}
 
 
