@@ -15,6 +15,18 @@ COLOURS = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30
 
 
 def draw_overlay(image: Image.Image, result: Result, out: str | Path) -> Path:
+    canvas = render_overlay(image, result)
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        canvas.save(out, format="PNG")
+    except OSError as exc:  # an unwritable path is the user's to fix: one line, no traceback
+        raise RivegError(f"cannot write the overlay to {out}: {exc.strerror or exc}") from None
+    return out
+
+
+def render_overlay(image: Image.Image, result: Result) -> Image.Image:
+    """The image with the result's masks tinted and boxes drawn and labelled."""
     base = np.asarray(image.convert("RGB"), dtype=np.float32).copy()
     grounded = [e for e in result.entities if e.box is not None]
     for i, ent in enumerate(grounded):
@@ -33,10 +45,4 @@ def draw_overlay(image: Image.Image, result: Result, out: str | Path) -> Path:
         bbox = draw.textbbox((tx, ty), label)
         draw.rectangle(bbox, fill=colour)
         draw.text((tx, ty), label, fill=(255, 255, 255))
-    out = Path(out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        canvas.save(out, format="PNG")
-    except OSError as exc:  # an unwritable path is the user's to fix: one line, no traceback
-        raise RivegError(f"cannot write the overlay to {out}: {exc.strerror or exc}") from None
-    return out
+    return canvas
