@@ -1,7 +1,11 @@
 """Answers from tool outputs only.
 
 `template_answer` states what the tools returned, one sentence per call
-(names not in the post: "not mentioned in the post"). `phrase` asks the chat
+(names not in the post: "not mentioned in the post"). What an entity is
+comes from the best evidence the chain has, with its source named: a
+sentence of the post's generated knowledge about it, else the expander's
+expansion if it passes `weak_expansion`, else the type alone and "I don't
+know". CLARIFY turns ask which entity is meant. `phrase` asks the chat
 model to reword those facts; its reply is kept only if every name and number
 in it appears in the facts or the question, else the facts are the answer.
 """
@@ -12,7 +16,7 @@ from typing import Callable, Optional
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from riveg_agent.agent.chat.routing import EXPLAIN
+from riveg_agent.agent.chat.routing import CLARIFY, EXPLAIN
 
 NOT_IN_POST = "not an entity found in the post"
 
@@ -25,7 +29,94 @@ def entity_list(entities: list[tuple[str, str]]) -> str:
     return ", ".join(f"{e} ({t})" for e, t in entities) or "no named entities"
 
 
-def sentence(call: dict, entities: list[tuple[str, str]], text: str = "") -> str:
+TYPE_WORDS = {"PER": "a person", "LOC": "a place", "ORG": "an organisation", "MISC": "a named thing "
+              "(an event, a product, a work or the like)"}
+# How each type is described, for the type check of an expansion (MiniLM similarity).
+TYPE_PROTOTYPES = {
+    "PER": ["a person", "a man", "a woman", "an athlete", "a politician", "an actor", "an astronaut",
+            "a singer"],
+    "ORG": ["an organization", "a company", "a government agency", "a sports team", "a band",
+            "a university", "a political party", "a space agency"],
+    "LOC": ["a place", "a city", "a country", "a region", "a state", "a building", "a river"],
+    "MISC": ["an event", "a product", "a tournament", "a film", "an award", "a festival", "a nationality"]}
+TYPE_MARGIN = 0.05
+PICTURE_WORDS = {"photo", "picture", "image", "portrait", "pictured", "wearing", "standing", "posing", "poses",
+                 "background", "foreground", "shown", "seen", "smiling", "holding", "camera"}
+STOPWORDS = {"a", "an", "the", "of", "in", "at", "on", "and", "for", "to", "is", "who", "which", "with", "by",
+             "from", "as", "its", "his", "her", "their", "this", "that", "known", "named", "called"}
+_proto: dict = {}
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
+
+
+def expansion_type(expansion: str) -> tuple[str, dict[str, float]]:
+    """The entity type an expansion describes best (MiniLM cosine to the type prototypes)."""
+    from riveg_agent.agent.chat.intent_model import embed
+    if not _proto:
+        _proto.update({t: embed(xs) for t, xs in TYPE_PROTOTYPES.items()})
+    v = embed([expansion])[0]
+    sims = {t: float((e @ v).max()) for t, e in _proto.items()}
+    return max(sims, key=sims.get), sims
+
+
+def weak_expansion(name: str, etype: str, expansion: str, caption: str = "") -> str:
+    """Why the expansion is no evidence of what the entity is ("" when it is usable)."""
+    words = _content(expansion)
+    if not words:
+        return "the expander gave no description"
+    if set(words) <= set(_content(name)):
+        return "the expander's description only repeats the name"
+    if PICTURE_WORDS & set(words) or (caption and len(set(words) & set(_content(caption))) >= 0.6 * len(set(words))):
+        return "the expander's description describes the picture, not the entity"
+    best, sims = expansion_type(expansion)
+    if best != etype and sims[best] - sims.get(etype, 0.0) >= TYPE_MARGIN and not (etype == "MISC" and best != "PER"):
+        return (f"the expander's description (\"{expansion}\") reads as {TYPE_WORDS[best].split(' (')[0]}, "
+                f"but {name} is typed {etype}")
+    return ""
+
+
+def knowledge_about(name: str, knowledge: str, post_text: str) -> str:
+    """The first sentence of the generated knowledge that names the entity and
+    says something the post itself does not ("" if none)."""
+    tokens = [t for t in _content(name) if len(t) > 2] or _content(name)
+    post = set(_content(post_text))
+    for s in re.split(r"(?<=[.!?])\s+", knowledge.strip()):
+        low = s.lower()
+        if name.lower() in low or (tokens and any(re.search(rf"\b{re.escape(t)}\b", low) for t in tokens)):
+            new = [w for w in _content(s) if w not in post and w not in _content(name)]
+            if len(new) >= 3:
+                return s.strip()
+    return ""
+
+
+def what_is(who: str, etype: str, expansion: str, context: dict) -> str:
+    """What an entity is, from the best evidence the chain has, saying where it comes from."""
+    typed = f"The recognizer typed {who} as {etype} ({TYPE_WORDS.get(etype, etype)})"
+    said = knowledge_about(who, context.get("knowledge", ""), context.get("text", ""))
+    if said:
+        return f"{typed}. The background knowledge generated for this post says: \"{said}\""
+    why = weak_expansion(who, etype, expansion, context.get("caption", ""))
+    if not why:
+        return f"{typed}; the expander (an LLM) describes it as \"{expansion}\": {who} ({etype}) – {expansion}."
+    return f"I don't know more about {who} than the post says. {typed}; {why}, so I am not using it."
+
+
+def clarify(options: list[str], entities: list[tuple[str, str]], pending: str | None) -> str:
+    types = dict(entities)
+    if options:
+        listed = [f"{o} ({types[o]})" if o in types else o for o in options]
+        head = ", ".join(listed[:-1]) + (" or " if len(listed) > 1 else "") + listed[-1]
+        return f"Which one do you mean: {head}?"
+    if pending and not entities:
+        return "The post names no entities, so there is no one to ask that about."
+    return ("I'm not sure what you're asking. I can say where an entity is, whether it is in the picture, "
+            "what it is, segment it, list the entities, describe the picture, or explain an answer "
+            f"(the post names: {entity_list(entities)}).")
+
+
+def sentence(call: dict, entities: list[tuple[str, str]], text: str = "", context: dict | None = None) -> str:
     """One call's result as a sentence. `call`: name, args, content, artifact, status."""
     name, args, content, art = call["name"], call["args"], call["content"], call.get("artifact")
     who = args.get("entity", "")
@@ -57,7 +148,10 @@ def sentence(call: dict, entities: list[tuple[str, str]], text: str = "") -> str
         area = int(art["mask"].sum()) if art.get("mask") is not None else 0
         return f"Segmented {who}: a mask of {area} pixels inside box {_box(art['box'])}."
     if name == "expand_entity":
-        return f"{content}" if not art else f"{who}: {art['expression']}."
+        if not art:
+            return content
+        etype = dict(entities).get(who, "")
+        return what_is(who, etype, art.get("expansion", ""), {"text": text, **(context or {})})
     if name == "recognize_entities":
         return f"The post names {len(art)} entities: {content}."
     if name == "caption_image":
@@ -70,7 +164,12 @@ def sentence(call: dict, entities: list[tuple[str, str]], text: str = "") -> str
 
 
 def template_answer(intent: str, calls: list[dict], entities: list[tuple[str, str]],
-                    previous: list[dict], empty_reason: str = "", text: str = "") -> str:
+                    previous: list[dict], empty_reason: str = "", text: str = "",
+                    context: dict | None = None, route=None) -> str:
+    """`context`: the post's generated knowledge and caption (for what an entity is);
+    `route`: the turn's Route (for CLARIFY's candidates)."""
+    if intent == CLARIFY:
+        return clarify(route.options if route else [], entities, route.pending if route else None)
     if intent == EXPLAIN:
         if not previous:
             return "There is no earlier answer to explain yet."
@@ -88,7 +187,7 @@ def template_answer(intent: str, calls: list[dict], entities: list[tuple[str, st
         return "I said so because " + "; and ".join(parts) + "."
     if not calls:
         return empty_reason or "I could not tell what that question is about; try naming an entity."
-    return " ".join(sentence(c, entities, text) for c in calls)
+    return " ".join(sentence(c, entities, text, context) for c in calls)
 
 
 FACT_WORD = re.compile(r"\b(?:[A-Z][\w'-]+|\d+(?:\.\d+)?)\b")
@@ -113,16 +212,12 @@ PHRASE_SYSTEM = ("Answer the user's question in one or two short sentences, usin
 
 def phrase(chat_model, question: str, facts: str,
            on_token: Optional[Callable[[str], None]] = None) -> tuple[str, bool]:
-    """(answer, used_llm): the model's wording if grounded in the facts, else the facts."""
+    """(answer, used_llm): the model's wording if grounded in the facts, else
+    the facts. `on_token` gets the answer only after the grounding check: a
+    reply that fails it is never shown, not even in part."""
     messages = [SystemMessage(PHRASE_SYSTEM), HumanMessage(f"Facts: {facts}\nQuestion: {question}")]
-    if on_token is None:
-        reply = chat_model.invoke(messages, max_tokens=80).content.strip()
-    else:
-        pieces = []
-        for chunk in chat_model.stream(messages, max_tokens=80):
-            pieces.append(chunk.content)
-            on_token(chunk.content)
-        reply = "".join(pieces).strip()
-    if reply and grounded(reply, facts, question):
-        return reply, True
-    return facts, False
+    reply = chat_model.invoke(messages, max_tokens=80).content.strip()
+    answer, used = (reply, True) if reply and grounded(reply, facts, question) else (facts, False)
+    if on_token is not None:
+        on_token(answer)
+    return answer, used

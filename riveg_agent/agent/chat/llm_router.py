@@ -65,7 +65,7 @@ class LLMRouter:
         prev = f"{focus.intent} {', '.join(focus.entities)}".strip() if focus.intent else "none"
         return self.head + [HumanMessage(f"Entities: {ents}\nPrevious: {prev}\nQuestion: {question}")]
 
-    def route(self, question: str, entities: list[tuple[str, str]], focus: Focus) -> Route:
+    def route(self, question: str, entities: list[tuple[str, str]], focus: Focus, text: str = "") -> Route:
         msg = self.chat_model.invoke(self.messages(question, entities, focus), json_schema=self.schema,
                                      max_tokens=24)
         try:
@@ -77,8 +77,8 @@ class LLMRouter:
                 raise ValueError("nothing to explain yet")  # an impossible choice on a first turn
         except (ValueError, KeyError, TypeError):
             self.failures += 1
-            route = self.fallback.route(question, entities, focus)
+            route = self.fallback.route(question, entities, focus, text)
             route.source = "rules (LLM output unusable)"
             return route
         return route_from_llm(tool, [str(n) for n in data.get("entities", [])], question, self.tools,
-                              entities, focus)
+                              entities, focus, text)

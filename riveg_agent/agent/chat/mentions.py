@@ -52,6 +52,58 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
             for m in WORD.finditer(text)]
 
 
+# Short forms of first names ("Rafa", "Bill"): a question may use them for the post's full name.
+NICKNAMES = {"bill": "william", "will": "william", "bob": "robert", "rob": "robert", "mike": "michael",
+             "chris": "christopher", "kate": "katherine", "liz": "elizabeth", "beth": "elizabeth",
+             "tom": "thomas", "joe": "joseph", "jim": "james", "jimmy": "james", "ben": "benjamin",
+             "dave": "david", "dan": "daniel", "matt": "matthew", "nick": "nicholas", "steve": "steven",
+             "tony": "anthony", "leo": "lionel", "rafa": "rafael", "alex": "alexander", "sam": "samuel",
+             "andy": "andrew", "pete": "peter", "ed": "edward", "ted": "edward", "jen": "jennifer",
+             "meg": "margaret", "maggie": "margaret", "abby": "abigail", "cristiano": "cristiano",
+             "zach": "zachary", "greg": "gregory", "jon": "jonathan", "kim": "kimberly", "vicky": "victoria"}
+
+
+def _edits(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count once), for typed names."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def _near(word: str, name_token: str) -> bool:
+    """A misspelt, shortened or nicknamed form of one word of an entity name."""
+    w, t = word.lower(), name_token.lower()
+    if w in STOP or w in QWORDS or w in PRONOUNS or w in common_words() or len(t) < 4:
+        return False
+    if NICKNAMES.get(w) == t:
+        return True
+    if len(w) >= 4 and word[:1].isupper() and t.startswith(w) and len(t) - len(w) <= 3:
+        return True  # "Rafa" for "Rafael"
+    return len(w) >= 4 and _edits(w, t) <= (1 if len(t) < 8 else 2)
+
+
+_COMMON: set[str] = set()
+
+
+def common_words() -> set[str]:
+    """Words of the chat's training questions (never names): a typo match must not turn
+    "house" or "where" into an entity."""
+    if not _COMMON:
+        import json
+        from pathlib import Path
+        data = Path(__file__).with_name("data") / "intents.jsonl"
+        if data.is_file():
+            for line in data.read_text(encoding="utf-8").splitlines():
+                _COMMON.update(w.lower() for w in re.findall(r"[A-Za-z]+", json.loads(line)["masked"]))
+        _COMMON.discard("ent")
+        _COMMON.add("")
+    return _COMMON
+
+
 def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     """`entities`: (surface, type) of the post, in post order."""
     out = Mentions()
@@ -75,6 +127,8 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             continue
         hits = [surf for surf, _ in entities
                 if word.lower() in {t.lower() for t, _, _ in _tokens(surf)}]
+        if not hits:
+            hits = [surf for surf, _ in entities if any(_near(word, t) for t, _, _ in _tokens(surf))]
         if hits and word[:1].isupper():
             parts = {t.lower() for t, _, _ in _tokens(hits[0])}
             j, k = i, i
@@ -82,7 +136,8 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
                 j -= 1
             while k + 1 < len(toks) and toks[k + 1][0][:1].isupper():
                 k += 1
-            extra = [t.lower() for t, _, _ in toks[j:k + 1] if t.lower() not in parts]
+            extra = [t.lower() for n, (t, _, _) in enumerate(toks[j:k + 1], j)
+                     if n != i and t.lower() not in parts and not any(_near(t, p) for p in parts)]
             if any(x not in TITLES for x in extra):
                 continue  # another person's name: left to step 3
             s = toks[j][1] if all(x in TITLES for x in extra) else s

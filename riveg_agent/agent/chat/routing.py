@@ -1,11 +1,15 @@
 """Turn routing: a question -> a Route (which tool, about which entities).
 
-The fallback RuleRouter is a small naive Bayes classifier over the words,
-word pairs and character trigrams of the question with names masked as ENT,
-trained on example phrasings of each intent. Tools it does not know (third-party plugin
-tools) are classified from their description and their metadata["examples"].
-Follow-ups ("and the other one?", "show me her") are resolved by `targets`
-from the conversation focus, for both routers.
+The RuleRouter (no LLM) decides the intent in three steps: a fast path for
+the exact phrasings of its examples (after normalising case, contractions
+and fillers); else the learned classifier (intent_model.py: MiniLM
+embedding + hashed n-grams, trained on generated paraphrases) when it is
+confident; else a naive Bayes classifier over the examples when that is
+very sure. Plugin tools are learnt from their description and
+metadata["examples"]. Who the turn is about is resolved by resolve.py for
+both routers. When no step is confident, or a reference cannot be resolved
+("where is he?" on a post naming two men), the route is CLARIFY: the chat
+asks instead of guessing.
 """
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ from dataclasses import dataclass, field
 from typing import Optional, Protocol
 
 from riveg_agent.agent.chat.mentions import Mentions, find_mentions
+from riveg_agent.agent.chat.resolve import REFERENCE_WORDS, mask_references, resolve
 
 EXPLAIN = "explain"  # no tool: cite the evidence of the previous turn
+CLARIFY = "clarify"  # no tool: ask the user which entity (or what) they mean
 
 # Example phrasings per intent (the classifier's training data; the routing
 # test set in tests/agent/chat/ is separate and was not used to write these).
@@ -70,14 +76,18 @@ EXAMPLES: dict[str, list[str]] = {
         "how are you sure", "are you sure about that", "what is that based on"],
 }
 FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|now)\b", re.I)
-MIN_CONFIDENCE = 0.5
+NB_SURE = 0.9         # the naive Bayes posterior that counts as sure when the learned model is not
+LEARNED_MIN = 0.5     # the learned model's probability that counts as confident
+PLUGIN_SIMILARITY = 0.5  # cosine of a question to a plugin tool's own examples
 
 
 @dataclass
 class Route:
-    intent: str                       # a tool name, or EXPLAIN
-    entities: list[str] = field(default_factory=list)  # canonical names (or names not in the post)
-    source: str = "rules"             # which router decided
+    intent: str                       # a tool name, EXPLAIN or CLARIFY
+    entities: list[str] = field(default_factory=list)  # canonical names (or names not in the post, as typed)
+    source: str = "rules"             # which router (and step) decided
+    options: list[str] = field(default_factory=list)   # CLARIFY: the candidates to ask about
+    pending: Optional[str] = None     # CLARIFY: the tool the user probably wants, once it is clear who
 
 
 @dataclass
@@ -86,8 +96,14 @@ class Focus:
     intent: Optional[str] = None
     entities: list[str] = field(default_factory=list)
     discussed: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)   # the candidates of a clarifying question just asked
 
     def update(self, route: Route) -> None:
+        if route.intent == CLARIFY:
+            self.intent = route.pending or self.intent
+            self.options = list(route.options)
+            return
+        self.options = []
         if route.intent != EXPLAIN:
             self.intent = route.intent
             if route.entities:
@@ -117,13 +133,15 @@ def tool_info(tool) -> ToolInfo:
 
 
 class Router(Protocol):
-    def route(self, question: str, entities: list[tuple[str, str]], focus: Focus) -> Route: ...
+    def route(self, question: str, entities: list[tuple[str, str]], focus: Focus, text: str = "") -> Route: ...
 
 
 NORMALISE = [(r"\b(\w+)['’]s\b", r"\1 is"), (r"\bare\b", "is"), (r"\bwas\b", "is"), (r"\bwere\b", "is")]
+FILLER = {"please", "pls", "plz", "ok", "okay", "hey", "so", "now", "then", "um", "hmm", "thanks", "thx",
+          "can", "you", "could", "would", "me", "the", "a", "an", "this", "that"}
 
 
-def _features(text: str) -> Counter:
+def features(text: str) -> Counter:
     """Words, word pairs and (for spelling variants: colour/color,
     segment/segmentation) character trigrams of the words."""
     for pattern, repl in NORMALISE:
@@ -138,9 +156,18 @@ def _features(text: str) -> Counter:
     return feats
 
 
-class RuleRouter:
-    """Deterministic fallback: a naive Bayes classifier over the presence of
-    words, word pairs and character trigrams, trained on example phrasings."""
+def normalise(masked: str) -> str:
+    """The key of the exact-phrasing fast path: lower case, contractions
+    expanded, punctuation and filler words dropped."""
+    for pattern, repl in NORMALISE:
+        masked = re.sub(pattern, repl, masked, flags=re.I)
+    words = [w if w == "ENT" else w.lower() for w in re.findall(r"[A-Za-z]+", masked)]
+    return " ".join(w for w in words if w not in FILLER)
+
+
+class NaiveBayes:
+    """A naive Bayes classifier over the presence of words, word pairs and
+    character trigrams, trained on the example phrasings (and plugin tools' own words)."""
 
     ALPHA = 0.1  # smoothing
 
@@ -149,11 +176,10 @@ class RuleRouter:
         rows: list[tuple[str, Counter]] = []
         for intent, examples in EXAMPLES.items():
             if intent == EXPLAIN or intent in self.tools:
-                rows += [(intent, _features(x)) for x in examples]
+                rows += [(intent, features(x)) for x in examples]
         for t in tools:
             if t.name not in EXAMPLES:  # a plugin tool: learn it from its own words
-                texts = list(t.examples) + [t.description, t.name.replace("_", " ")]
-                rows += [(t.name, _features(x)) for x in texts]
+                rows += [(t.name, features(x)) for x in plugin_texts(t)]
         self.docs: Counter = Counter(intent for intent, _ in rows)
         self.present: dict[str, Counter] = {i: Counter() for i in self.docs}
         for intent, feats in rows:
@@ -163,7 +189,7 @@ class RuleRouter:
     def classify(self, masked: str, named: bool = False) -> tuple[str, float]:
         """(intent, posterior probability); probability 0 when no feature is known.
         A question that names someone or something goes to a tool that takes an entity."""
-        feats = [f for f in set(_features(masked)) if f in self.vocab]
+        feats = [f for f in set(features(masked)) if f in self.vocab]
         if not feats:
             return EXPLAIN, 0.0
         logp = {}
@@ -178,54 +204,115 @@ class RuleRouter:
         best = max(logp, key=logp.get)
         return best, 1.0 / total
 
-    def route(self, question: str, entities: list[tuple[str, str]], focus: Focus) -> Route:
+
+def plugin_texts(t: ToolInfo) -> list[str]:
+    return list(t.examples) + [t.description, t.name.replace("_", " ")]
+
+
+class RuleRouter:
+    """The router without an LLM: exact phrasings, the learned classifier,
+    naive Bayes, then entity resolution; CLARIFY when unsure."""
+
+    def __init__(self, tools: list[ToolInfo], model=None):
+        self.tools = {t.name: t for t in tools}
+        self.nb = NaiveBayes(tools)
+        self.exact: dict[str, str] = {}
+        for intent, examples in EXAMPLES.items():
+            if intent == EXPLAIN or intent in self.tools:
+                self.exact.update((normalise(masked(x, [])), intent) for x in examples)
+        self.plugins = [t for t in tools if t.name not in EXAMPLES]
+        for t in self.plugins:
+            self.exact.update((normalise(masked(x, [])), t.name) for x in t.examples)
+        self._model = model
+        self._plugin_emb = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            from riveg_agent.agent.chat.intent_model import IntentModel
+            self._model = IntentModel.load()
+        return self._model
+
+    def _allowed(self, intent: str, named: bool) -> bool:
+        if intent not in self.tools and intent not in (EXPLAIN, CLARIFY):
+            return False  # a built-in tool this chat does not offer
+        return not named or intent == EXPLAIN or (intent in self.tools and self.tools[intent].needs_entity)
+
+    def classify(self, masked: str, named: bool = False) -> tuple[Optional[str], float, str]:
+        """(intent or None when unsure, confidence, which step decided)."""
+        intent = self.exact.get(normalise(masked))
+        if intent is not None and self._allowed(intent, named):
+            return intent, 1.0, "rules"
+        from riveg_agent.agent.chat.intent_model import embed
+        emb = embed([masked])[0]
+        nb_intent, nb_p = self.nb.classify(masked, named)
+        if nb_intent in self.tools and nb_intent not in EXAMPLES and nb_p >= LEARNED_MIN:
+            if self._plugin_emb is None:
+                self._plugin_emb = {t.name: embed(plugin_texts(t)) for t in self.plugins}
+            if float((self._plugin_emb[nb_intent] @ emb).max()) >= PLUGIN_SIMILARITY:
+                return nb_intent, nb_p, "rules (plugin tool)"
+        probs = {k: v for k, v in self.model.probs(masked, emb).items() if self._allowed(k, named)}
+        total = sum(probs.values())
+        if probs and total > 0:
+            best = max(probs, key=probs.get)
+            if probs[best] / total >= LEARNED_MIN:
+                return best, probs[best] / total, "learned"
+        if nb_p >= NB_SURE and self._allowed(nb_intent, named):
+            return nb_intent, nb_p, "rules (naive Bayes)"
+        return None, max(probs.values(), default=0.0) / (total or 1.0), "unsure"
+
+    def route(self, question: str, entities: list[tuple[str, str]], focus: Focus, text: str = "") -> Route:
         m = find_mentions(question, entities)
-        intent, score = self.classify(m.masked, named=bool(m.named) or m.pronoun == "PER")
-        follow = bool(FOLLOW_UP.match(question)) or m.other
-        if focus.intent and (score < MIN_CONFIDENCE or (follow and _bare(m.masked))):
-            intent = focus.intent
-        if intent == EXPLAIN:
-            return Route(EXPLAIN, [], "rules")
-        return Route(intent, targets(self.tools.get(intent), m, entities, focus), "rules")
+        text_masked = mask_references(m.masked)
+        named = bool(m.named) or m.pronoun == "PER"
+        follow = bool(FOLLOW_UP.match(question)) or m.other or bool(focus.options)
+        if focus.intent and ((follow and _bare(text_masked)) or _only_reference(text_masked)):
+            intent, source = focus.intent, "rules (follow-up)"
+        else:
+            intent, _, source = self.classify(text_masked, named)
+            if intent is None and focus.intent and (m.named or m.pronoun is not None):
+                intent, source = focus.intent, "rules (unsure: the previous tool)"
+            if intent is None:
+                return Route(CLARIFY, [], "rules (unsure what is asked)")
+        if intent in (EXPLAIN, CLARIFY):
+            return Route(intent, [], source)
+        return route_to(self.tools[intent], question, m, entities, focus, text, source)
+
+
+def masked(question: str, entities: list[tuple[str, str]]) -> str:
+    """What the intent classifiers see: names, pronouns and other references as ENT."""
+    return mask_references(find_mentions(question, entities).masked)
+
+
+def route_to(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[str, str]], focus: Focus,
+             text: str, source: str) -> Route:
+    """The route for a chosen tool: its entities resolved, or CLARIFY with the candidates."""
+    if not tool.needs_entity:
+        return Route(tool.name, [], source)
+    if not entities and not m.named:
+        return Route(tool.name, [], source)  # nothing to ask about: the answer says the post names no one
+    res = resolve(question, m, entities, focus, text)
+    if res.entities:
+        return Route(tool.name, res.entities, source)
+    return Route(CLARIFY, [], f"{source}; {res.how}", options=res.options, pending=tool.name)
 
 
 def _bare(masked: str) -> bool:
-    """A follow-up with no words of its own ("and ENT?", "what about the other one?")."""
-    words = set(re.findall(r"[a-z]+", masked.lower())) - {
-        "and", "what", "about", "how", "the", "other", "one", "ones", "same", "for", "now", "second",
-        "then", "ent", "others", "is"}
+    """A follow-up with no words of its own ("and ENT?", "what about the other one?", "and her sister?")."""
+    words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - {
+        "and", "what", "about", "how", "same", "for", "now", "then", "is"}
     return not words
 
 
-def targets(tool: Optional[ToolInfo], m: Mentions, entities: list[tuple[str, str]],
-            focus: Focus) -> list[str]:
-    """The entities a tool call is about, from the names, pronouns and plurals
-    of the question and the conversation focus."""
-    if tool is None or not tool.needs_entity:
-        return []
-    if m.named:
-        return m.named
-    types = dict(entities)
-    if m.other:
-        last = focus.entities[-1] if focus.entities else None
-        rest = [e for e, _ in entities if e not in focus.entities]
-        same = [e for e in rest if last and types.get(e) == types.get(last)]
-        return (same or rest)[:1]
-    if m.plural is not None:
-        return [e for e, t in entities if m.plural in ("", t)]
-    if m.pronoun is not None:
-        for e in reversed(focus.discussed):
-            if m.pronoun in ("", types.get(e)):
-                return [e]
-        picks = [e for e, t in entities if m.pronoun in ("", t)]
-        return picks[:1]
-    if focus.entities:
-        return list(focus.entities)
-    return [entities[0][0]] if len(entities) == 1 else []
+def _only_reference(masked: str) -> bool:
+    """A reply that is only a reference ("Nadal?", "the first one", "I mean her")."""
+    words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - {
+        "i", "mean", "meant", "please", "pls", "ok", "oh", "sorry", "yes"}
+    return not words
 
 
 def route_from_llm(tool_name: str, names: list[str], question: str, tools: dict[str, ToolInfo],
-                   entities: list[tuple[str, str]], focus: Focus) -> Route:
+                   entities: list[tuple[str, str]], focus: Focus, text: str = "") -> Route:
     """Canonicalise an LLM router's choice: its names are matched to the post's
     entities; with no usable name, the question's own references are resolved."""
     if tool_name == EXPLAIN or tool_name not in tools:
@@ -240,6 +327,6 @@ def route_from_llm(tool_name: str, names: list[str], question: str, tools: dict[
         for n in m.known or ([name.strip()] if name.strip() and name.strip() in asked.unknown else []):
             if n not in canon:
                 canon.append(n)
-    if not canon:
-        canon = targets(info, asked, entities, focus)
-    return Route(tool_name, canon, "llm")
+    if canon:
+        return Route(tool_name, canon, "llm")
+    return route_to(info, question, asked, entities, focus, text, "llm")

@@ -28,6 +28,15 @@ def load_set(path: str | Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def same_entities(got: list[str], want: list[str], entities: list[tuple[str, str]]) -> bool:
+    """Post entities must match exactly; names not in the post are kept as the
+    user typed them, so those compare case-insensitively."""
+    post = {e for e, _ in entities}
+    def key(names):
+        return {n if n in post else n.lower() for n in names}
+    return key(got) == key(want)
+
+
 def evaluate(router: Router, conversations: list[dict]) -> Score:
     score = Score()
     for conv in conversations:
@@ -35,9 +44,9 @@ def evaluate(router: Router, conversations: list[dict]) -> Score:
         entities = [tuple(e) for e in conv["entities"]]
         for turn in conv["turns"]:
             t0 = time.perf_counter()
-            route = router.route(turn["q"], entities, focus)
+            route = router.route(turn["q"], entities, focus, conv.get("text", ""))
             score.seconds.append(time.perf_counter() - t0)
-            ok = route.intent == turn["tool"] and set(route.entities) == set(turn["entities"])
+            ok = route.intent == turn["tool"] and same_entities(route.entities, turn["entities"], entities)
             score.total += 1
             score.right += ok
             if not ok:

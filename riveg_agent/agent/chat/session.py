@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from riveg_agent.io.masks import encode
 from riveg_agent.core.roles import Post
 from riveg_agent.agent.chat.answer import phrase, template_answer
-from riveg_agent.agent.chat.routing import EXPLAIN, Focus, Route, RuleRouter, tool_info
+from riveg_agent.agent.chat.routing import CLARIFY, EXPLAIN, Focus, Route, RuleRouter, tool_info
 from riveg_agent.agent.chat.transcript import Transcript
 
 
@@ -37,7 +37,7 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return {"answer": self.text, "route": {"intent": self.route.intent, "entities": self.route.entities,
-                                               "router": self.route.source},
+                                               "router": self.route.source, "options": self.route.options},
                 "tool_calls": self.tool_calls, "entities": self.entities, "boxes": self.boxes,
                 "masks": self.masks, "overlays": self.overlays, "phrased_by": self.phrased_by,
                 "seconds": round(self.seconds, 4)}
@@ -158,19 +158,23 @@ class ChatSession:
     def ask(self, question: str, on_token: Optional[Callable[[str], None]] = None) -> Answer:
         t0 = time.perf_counter()
         entities = self.entities
-        route = self.router.route(question, entities, self.focus)
+        route = self.router.route(question, entities, self.focus, self.state.post.text)
         self.transcript.add("user", text=question)
-        self.transcript.add("route", intent=route.intent, entities=route.entities, router=route.source)
+        self.transcript.add("route", intent=route.intent, entities=route.entities, router=route.source,
+                            options=route.options)
         self.messages.append(HumanMessage(question))
         calls = self._run_tools(route)
         empty = ""
-        if route.intent != EXPLAIN and not calls:
+        if route.intent not in (EXPLAIN, CLARIFY) and not calls:
             tool = self.tools.get(route.intent)
             if tool is not None and "entity" in tool.args:
                 empty = ("The post mentions no such entity (it names: "
                          + (", ".join(f"{e} ({t})" for e, t in entities) or "nothing") + ").")
-        facts = template_answer(route.intent, calls, entities, self._previous, empty,
-                                self.state.post.text)
+        st = self.state
+        context = {"knowledge": st.knowledge.text if st.knowledge else "",
+                   "caption": st.caption.text if st.caption else ""}
+        facts = template_answer(route.intent, calls, entities, self._previous, empty, st.post.text,
+                                context, route)
         text, by = facts, "template"
         if self.phrasing == "llm" and (calls or route.intent == EXPLAIN):
             text, used = phrase(self.chat_model.model_copy(update={"slot": "chat-answer"})
@@ -182,7 +186,7 @@ class ChatSession:
         self.messages.append(AIMessage(text))
         self.transcript.add("assistant", text=text, phrased_by=by, overlays=answer.overlays,
                             seconds=round(answer.seconds, 4))
-        if route.intent != EXPLAIN:
+        if route.intent not in (EXPLAIN, CLARIFY):
             self._previous = calls or self._previous
         self.focus.update(route)
         return answer

@@ -1,0 +1,375 @@
+"""Who a turn is about, as its own step after the names are found (mentions.py).
+
+Order: relations stated in the post ("her sister", "Serena's brother"), names
+(post entities and names not in the post, kept as typed), ordinals ("the
+second one"), "the other one/guy", counts and plurals ("both", "the two men",
+"all three", "which people"), pronouns by gender and number, descriptions by
+type ("the woman", "the city"), then the conversation's focus, then the only
+entity of the post. A reference that fits several entities, or none, is not
+guessed: the result carries the candidates, and the router asks (clarify).
+Gender comes from the post itself: a title or relation word before the name,
+a known first name, or the first he/she pronoun after it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from riveg_agent.agent.chat.mentions import Mentions
+
+MALE = {"he", "him", "his", "himself"}
+FEMALE = {"she", "her", "hers", "herself"}
+PLURAL = {"they", "them", "their", "theirs", "themselves"}
+THING = {"it", "its", "that", "this"}
+# Relation nouns -> the relative's gender (None: either).
+RELATIONS = {"brother": "m", "sister": "f", "son": "m", "daughter": "f", "father": "m", "dad": "m",
+             "mother": "f", "mom": "f", "mum": "f", "husband": "m", "wife": "f", "boyfriend": "m",
+             "girlfriend": "f", "fiance": "m", "fiancee": "f", "uncle": "m", "aunt": "f", "nephew": "m",
+             "niece": "f", "grandson": "m", "granddaughter": "f", "grandfather": "m", "grandmother": "f",
+             "partner": None, "teammate": None, "coach": None, "friend": None, "cousin": None, "twin": None,
+             "sibling": None, "child": None, "kid": None, "spouse": None, "bandmate": None, "manager": None,
+             "colleague": None, "rival": None, "opponent": None, "boss": None, "co-star": None}
+SAME_RELATION = {"sibling": {"brother", "sister", "twin"}, "mom": {"mother"}, "mum": {"mother"},
+                 "dad": {"father"}, "spouse": {"husband", "wife"}, "kid": {"son", "daughter", "child"},
+                 "child": {"son", "daughter", "kid"}, "partner": {"husband", "wife", "boyfriend", "girlfriend"}}
+# Who the relative is of the relative: "X and his wife Y" also says X is Y's husband.
+INVERSE = {"brother": {"brother", "sister", "sibling", "twin"}, "sister": {"brother", "sister", "sibling", "twin"},
+           "son": {"father", "mother", "dad", "mom", "mum", "parent"},
+           "daughter": {"father", "mother", "dad", "mom", "mum", "parent"},
+           "father": {"son", "daughter", "child", "kid"}, "mother": {"son", "daughter", "child", "kid"},
+           "dad": {"son", "daughter", "child", "kid"}, "mom": {"son", "daughter", "child", "kid"},
+           "mum": {"son", "daughter", "child", "kid"}, "husband": {"wife", "spouse", "partner"},
+           "wife": {"husband", "spouse", "partner"}, "boyfriend": {"girlfriend", "boyfriend", "partner"},
+           "girlfriend": {"boyfriend", "girlfriend", "partner"}, "fiance": {"fiancee", "fiance", "partner"},
+           "fiancee": {"fiance", "fiancee", "partner"}, "uncle": {"nephew", "niece"}, "aunt": {"nephew", "niece"},
+           "nephew": {"uncle", "aunt"}, "niece": {"uncle", "aunt"}, "grandson": {"grandfather", "grandmother"},
+           "granddaughter": {"grandfather", "grandmother"}, "grandfather": {"grandson", "granddaughter"},
+           "grandmother": {"grandson", "granddaughter"}, "partner": {"partner"}, "teammate": {"teammate"},
+           "friend": {"friend"}, "cousin": {"cousin"}, "twin": {"twin", "brother", "sister", "sibling"},
+           "sibling": {"sibling", "brother", "sister"}, "spouse": {"spouse", "husband", "wife"},
+           "bandmate": {"bandmate"}, "colleague": {"colleague"}, "rival": {"rival"}, "opponent": {"opponent"},
+           "co-star": {"co-star"}}
+RELATIONS.update({"parent": None, "husband": "m"})
+TITLE_GENDER = {"mr": "m", "sir": "m", "king": "m", "prince": "m", "lord": "m", "duke": "m", "pope": "m",
+                "mrs": "f", "ms": "f", "miss": "f", "queen": "f", "princess": "f", "lady": "f", "duchess": "f",
+                "dame": "f"}
+# Common first names, for the gender of a post's people when the text has no pronoun for them.
+MALE_NAMES = set("""james john robert michael william david richard joseph thomas charles christopher daniel
+matthew anthony mark donald steven paul andrew joshua kenneth kevin brian george edward ronald timothy jason
+jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott brandon benjamin samuel frank gregory
+raymond alexander patrick jack dennis jerry tyler aaron jose adam henry nathan douglas zachary peter kyle
+walter ethan jeremy harold keith christian roger noah gerald carl terry sean austin arthur lawrence jesse
+dylan bryan joe jordan billy bruce albert willie gabriel logan alan juan wayne roy ralph randy eugene vincent
+russell elijah louis bobby philip johnny lionel cristiano rafael novak barack donald vladimir emmanuel
+justin elon jeff bill mohamed mohammed ahmed ali luis carlos diego pablo sergio andres marco luca giovanni
+francesco pierre jean louis francois hans karl stefan lebron kobe stephen kevin tiger lewis max sebastian
+fernando neymar kylian harry kanye drake ed bruno shawn keanu leonardo brad tom chris hugh idris narendra
+xi boris rishi keir joe kim shinzo recep olaf jens friedrich mesut thierry zinedine didier wayne steven
+virat sachin usain mo roger andy pete carlos jannik daniil ivan boris igor dmitri""".split())
+FEMALE_NAMES = set("""mary patricia jennifer linda elizabeth barbara susan jessica sarah karen lisa nancy
+betty margaret sandra ashley kimberly emily donna michelle carol amanda dorothy melissa deborah stephanie
+rebecca sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma nicole helen samantha
+katherine christine debra rachel carolyn janet catherine maria heather diane ruth julie olivia joyce virginia
+victoria kelly lauren christina joan evelyn judith megan andrea cheryl hannah jacqueline martha gloria teresa
+ann sara madison frances kathryn janice jean abigail alice judy sophia grace denise amber doris marilyn
+danielle beverly isabella theresa diana natalie brittany charlotte marie kayla alexis lori serena venus
+naomi simone taylor beyonce rihanna adele shakira oprah kamala hillary michelle angela theresa greta malala
+eileen sally valentina marta megan alex ellie selena ariana billie dua lady madonna cher jennifer scarlett
+meryl nicole cate natalie keira emma kate meghan camilla diana anne elena sofia giulia chiara francesca
+ines lucia carmen paula marion sandrine ursula christine kristalina jacinda sanna ilhan nancy
+alexandria coco iga aryna ons elina petra maria venus steffi martina monica billie""".split()) - {"alex"}
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+            "fifth": 4, "5th": 4, "last": -1}
+COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+# Nouns that describe an entity by its type (and a person's gender).
+TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "gentleman": ("PER", "m"),
+              "dude": ("PER", "m"), "bloke": ("PER", "m"), "lad": ("PER", "m"),
+              "woman": ("PER", "f"), "lady": ("PER", "f"), "girl": ("PER", "f"), "gal": ("PER", "f"),
+              "person": ("PER", None), "player": ("PER", None), "individual": ("PER", None),
+              "people": ("PER", None), "persons": ("PER", None), "folks": ("PER", None),
+              "men": ("PER", "m"), "guys": ("PER", "m"), "boys": ("PER", "m"), "women": ("PER", "f"),
+              "ladies": ("PER", "f"), "girls": ("PER", "f"), "players": ("PER", None),
+              **{w: ("PER", None) for w in ("leader", "leaders", "politician", "politicians", "athlete",
+                                             "athletes", "singer", "singers", "actor", "actors", "star", "stars",
+                                             "musician", "musicians", "chef", "chefs", "runner", "runners",
+                                             "astronaut", "astronauts", "celebrity", "celebrities")},
+              "actress": ("PER", "f"), "actresses": ("PER", "f"),
+              "city": ("LOC", None), "place": ("LOC", None), "country": ("LOC", None), "town": ("LOC", None),
+              "cities": ("LOC", None), "places": ("LOC", None), "countries": ("LOC", None),
+              "team": ("ORG", None), "club": ("ORG", None), "company": ("ORG", None), "agency": ("ORG", None),
+              "organisation": ("ORG", None), "organization": ("ORG", None), "band": ("ORG", None),
+              "teams": ("ORG", None), "clubs": ("ORG", None), "companies": ("ORG", None),
+              "organisations": ("ORG", None), "organizations": ("ORG", None), "bands": ("ORG", None),
+              "event": ("MISC", None), "tournament": ("MISC", None), "festival": ("MISC", None),
+              "film": ("MISC", None), "movie": ("MISC", None), "album": ("MISC", None)}
+# Words that ask about every entity (of a type, when a type noun is near).
+EVERY = {"everyone": "PER", "everybody": "PER", "entities": None, "names": None, "all": None, "each": None}
+WORD = re.compile(r"[a-z0-9]+(?:[-'’][a-z]+)?")
+
+
+# Words that only point at an entity: a follow-up made of them ("and the other guy?",
+# "what about her sister?") keeps the previous tool.
+REFERENCE_WORDS = (set(ORDINALS) | set(COUNTS) | set(TYPE_NOUNS) | set(RELATIONS) | {r + "s" for r in RELATIONS}
+                   | MALE | FEMALE | PLURAL | THING | {"the", "other", "one", "ones", "others", "of", "all", "ent"})
+
+
+def _alt(words) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+_NOUNS = _alt(TYPE_NOUNS)
+_ORD = _alt(ORDINALS)
+_REL = _alt(RELATIONS)
+REFERENCE = re.compile(
+    rf"\b(?:(?:the|that|this)\s+(?:{_ORD}|other)(?:\s+(?:one|ones|{_NOUNS}))?"
+    rf"|other\s+(?:one|ones|{_NOUNS})"
+    rf"|both(?:\s+of\s+(?:ENT|the\s+\w+)|\s+(?:{_NOUNS}))?"
+    rf"|(?:all|the|those|these)\s+(?:two|three|four|five)(?:\s+of\s+ENT|\s+(?:{_NOUNS})|\s+(?:{_REL})s?)?"
+    rf"|ENT(?:['’]s)?\s+(?:{_REL})s?|the\s+(?:{_REL})s?(?:\s+of\s+ENT)?"
+    rf"|(?:the|that|this)\s+(?:{_NOUNS}))\b", re.I)
+
+
+def mask_references(masked: str) -> str:
+    """The masked question with references to entities ("the second one", "both of
+    them", "her sister", "the woman") as ENT too: the classifier sees what is asked,
+    not how the entity is pointed at."""
+    return REFERENCE.sub("ENT", masked)
+
+
+@dataclass
+class Resolution:
+    entities: list[str] = field(default_factory=list)  # post entities, then names not in the post
+    options: list[str] = field(default_factory=list)   # candidates when the reference is ambiguous
+    how: str = ""                                      # which rule decided (for the transcript)
+
+
+def _mentions_in(text: str, names: list[str]) -> list[tuple[int, int, str]]:
+    low = text.lower()
+    found = [(m.start(), m.end(), n) for n in names
+             for m in re.finditer(r"(?<!\w)" + re.escape(n.lower()) + r"(?!\w)", low)]
+    return sorted(found)
+
+
+def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[str]]:
+    """'m', 'f' or None for each PER entity, from the post text."""
+    people = [e for e, t in entities if t == "PER"]
+    out: dict[str, Optional[str]] = {p: None for p in people}
+    spans = _mentions_in(text, people)
+    low = text.lower()
+    for k, (s, e, name) in enumerate(spans):
+        if out[name] is not None:
+            continue
+        before = WORD.findall(low[max(0, s - 30):s])[-1:]
+        first = name.split()[0].lower()
+        if before and (before[0] in TITLE_GENDER or RELATIONS.get(before[0].rstrip("s"))):
+            out[name] = TITLE_GENDER.get(before[0]) or RELATIONS.get(before[0].rstrip("s"))
+        elif first in MALE_NAMES or first in FEMALE_NAMES:
+            out[name] = "m" if first in MALE_NAMES else "f"
+        else:
+            end = spans[k + 1][0] if k + 1 < len(spans) else len(low)
+            for w in WORD.findall(low[e:end]):
+                if w in MALE or w in FEMALE:
+                    out[name] = "m" if w in MALE else "f"
+                    break
+    for p in people:  # names never spelt out whole in the text: the first-name list alone
+        first = p.split()[0].lower()
+        if out[p] is None and (first in MALE_NAMES) != (first in FEMALE_NAMES):
+            out[p] = "m" if first in MALE_NAMES else "f"
+    return out
+
+
+@dataclass
+class Relation:
+    word: str
+    relative: str
+    anchor: Optional[str]
+
+
+def relations(text: str, entities: list[tuple[str, str]]) -> list[Relation]:
+    """Relations the post states between its people: "X and her sister Y",
+    "X's brother Y", "Y, X's coach", "Y, the son of X"."""
+    people = [e for e, t in entities if t == "PER"]
+    spans = _mentions_in(text, people)
+    low = text.lower()
+    out = []
+    for m in re.finditer(r"\b(" + "|".join(re.escape(r) for r in RELATIONS) + r")s?\b", low):
+        word = m.group(1)
+        after = [n for s, _, n in spans if 0 <= s - m.end() <= 3 and re.fullmatch(r"[\s,:(]*", low[m.end():s])]
+        before_text = low[:m.start()]
+        owner = re.search(r"(\S+?)['’]s\s+$|\b(his|her|their)\s+$|\bthe\s+$", before_text)
+        anchor = None
+        if owner and owner.group(1):
+            anchor = next((n for s, e, n in spans if e == owner.start(1) + len(owner.group(1))), None)
+        if after:
+            relative = after[0]
+        else:  # "Y, her sister" / "Y, X's coach": the person just before the owner
+            cut = owner.start() if owner else m.start()
+            prev = [n for s, e, n in spans if 0 <= cut - e <= 3 and n != anchor]
+            if not prev:
+                continue
+            relative = prev[-1]
+        if anchor is None:
+            of = re.match(r"\s+of\s+", low[m.end():])
+            later = [n for s, _, n in spans if of and s == m.end() + of.end()]
+            earlier = [n for s, e, n in spans if e <= m.start() and n != relative]
+            anchor = later[0] if later else earlier[-1] if earlier else None
+        if anchor != relative:
+            out.append(Relation(word, relative, anchor))
+            if anchor is not None:  # "X and his wife Y": X is Y's husband
+                out += [Relation(w, anchor, relative) for w in INVERSE.get(word, ())]
+    return out
+
+
+def _compatible(name: str, etype: Optional[str], gender: Optional[str], types: dict, sexes: dict) -> bool:
+    if etype is not None and types.get(name) != etype:
+        return False
+    return gender is None or sexes.get(name) in (gender, None)
+
+
+def _pick(cands: list[str], focus, n: Optional[int] = 1, how: str = "") -> Resolution:
+    """One (or n) of the candidates: the most recently discussed first; several left -> ask."""
+    recent = [e for e in reversed(focus.discussed) if e in cands]
+    if n is None:
+        return Resolution(list(cands), how=how) if cands else Resolution(how=how)
+    if len(recent) >= n:
+        chosen = recent[:n]
+        return Resolution([e for e in cands if e in chosen], how=how + " (from the conversation)")
+    if len(cands) == n or (len(cands) < n and cands and n > 1):
+        return Resolution(list(cands), how=how)
+    return Resolution([], options=list(cands), how=how + " (ambiguous)")
+
+
+def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
+            text: str = "") -> Resolution:
+    """The entities a turn is about (see the module docstring). `focus`: routing.Focus."""
+    words = WORD.findall(question.lower().replace("’", "'"))
+    types = dict(entities)
+    sexes = genders(text, entities)
+    names = [e for e, _ in entities]
+
+    # 1. a relation stated in the post: "her sister", "Serena's brother", "the coach"
+    rel = re.search(r"(?:\b(his|her|their)|(\S+?)['’]s|\bthe)\s+(" + "|".join(map(re.escape, RELATIONS))
+                    + r")s?\b(?:\s+of\s+(\S+))?", question, re.I)
+    if rel:
+        word = rel.group(3).lower()
+        kin = {word} | SAME_RELATION.get(word, set())
+        owner_word = (rel.group(2) or rel.group(4) or "").lower()
+        owners = [n for n in m.known if owner_word and owner_word in n.lower().split()]
+        found = [r for r in relations(text, entities) if r.word in kin or word in SAME_RELATION.get(r.word, ())]
+        if RELATIONS.get(word):  # "her husband" is a man
+            found = [r for r in found if sexes.get(r.relative) in (RELATIONS[word], None)]
+        if owners:
+            found = [r for r in found if r.anchor in owners]
+        elif rel.group(1) and rel.group(1).lower() != "their":
+            g = "m" if rel.group(1).lower() == "his" else "f"
+            found = [r for r in found if r.anchor is None or sexes.get(r.anchor) in (g, None)] or found
+        recent = [r for r in found if r.anchor in focus.discussed[-1:]] or \
+            [r for r in found if r.anchor in focus.discussed]
+        found = recent or found
+        rels = list(dict.fromkeys(r.relative for r in found))
+        if len(rels) == 1:
+            rest = [n for n in m.named if n not in owners and n not in rels]
+            return Resolution(rels + rest, how="relation")
+        if rels:
+            return Resolution([], options=rels, how="relation (ambiguous)")
+        if not [n for n in m.named if n not in owners]:
+            cands = [e for e in names if types[e] == "PER" and e not in owners]
+            return Resolution([], options=cands, how="relation not stated in the post")
+
+    # 2. names: the post's entities, and names not in the post as the user typed them
+    if m.named:
+        return Resolution(list(m.named), how="named")
+
+    # the type noun of the reference ("the other guy", "the two teams", "the second woman")
+    noun_word = next((w for w in words if w in TYPE_NOUNS), None)
+    etype, gender = TYPE_NOUNS[noun_word] if noun_word else (None, None)
+    noun = noun_word is not None
+
+    # 3. ordinals: "the first person", "the second one", "the last one"
+    ords = [w for i, w in enumerate(words) if w in ORDINALS
+            and (i > 0 and words[i - 1] in ("the", "that", "this") or i + 1 < len(words)
+                 and (words[i + 1] in ("one", "entity", "name", "mentioned", "of") or words[i + 1] in TYPE_NOUNS))]
+    if ords:
+        pool = focus.options or [e for e in names if _compatible(e, etype, gender, types, sexes)]
+        if focus.options and noun:
+            pool = [e for e in pool if _compatible(e, etype, gender, types, sexes)] or pool
+        k = ORDINALS[ords[0]]
+        if pool and (k == -1 or k < len(pool)):
+            return Resolution([pool[k]], how="ordinal")
+        return Resolution([], options=pool, how="ordinal out of range")
+
+    # 4. "the other one", "the other guy"
+    if "other" in words or "others" in words:
+        last = focus.entities[-1] if focus.entities else None
+        rest = [e for e in names if e not in focus.entities]
+        if noun:
+            rest = [e for e in rest if _compatible(e, etype, gender, types, sexes)]
+        elif last is not None:
+            rest = [e for e in rest if types.get(e) == types.get(last)] or rest
+        if "others" in words:
+            return Resolution(rest, how="the others")
+        if last is None and len(rest) > 1:
+            return Resolution([], options=rest, how="the other (no one in focus yet)")
+        return Resolution(rest[:1], options=[] if rest else names, how="the other")
+
+    # 5. counts and plurals: "both", "the two men", "all three", "which people", "them"
+    count = next((COUNTS[w] for w in words if w in COUNTS), None)
+    every = next((w for w in words if w in EVERY), None)
+    plural_noun = noun and noun_word.endswith(("s", "men", "people", "folks"))
+    if count or every or plural_noun or m.plural is not None or any(w in PLURAL for w in words):
+        if not noun and every and EVERY[every]:
+            etype = EVERY[every]
+        elif not noun and m.plural:
+            etype = m.plural
+        if not noun and any(w.rstrip("s") in RELATIONS for w in words):
+            etype = "PER"  # "the two sisters"
+        cands = [e for e in names if _compatible(e, etype, gender, types, sexes)]
+        if count and not noun and etype is None:
+            # "both of them": the last ones discussed if they are alike, else the post's people
+            last = focus.discussed[-count:]
+            if len(last) == count and len({types[e] for e in last if e in types}) == 1:
+                return Resolution([e for e in names if e in last], how=f"{count} of them (from the conversation)")
+            people = [e for e in names if types[e] == "PER"]
+            if len(people) == count:
+                return Resolution(people, how=f"{count} of them (the post's people)")
+        if count:
+            return _pick(cands, focus, count, how=f"{count} of them")
+        if every or plural_noun or m.plural is not None:
+            return Resolution(cands, how="all of the type")
+        # "they"/"them": the last group discussed, else the post's people
+        if focus.entities:
+            return Resolution(list(focus.entities), how="they (from the conversation)")
+        people = [e for e in names if types[e] == "PER"]
+        return Resolution(people, how="they (the post's people)") if people else \
+            Resolution([], options=names, how="they (ambiguous)")
+
+    # 6. pronouns by gender: he / she / it
+    g = next(("m" if w in MALE else "f" for w in words if w in MALE or w in FEMALE), None)
+    if g is not None:
+        cands = [e for e in names if types[e] == "PER"]
+        for e in reversed(focus.discussed):
+            if e in cands and sexes.get(e) in (g, None):
+                return Resolution([e], how="pronoun (from the conversation)")
+        sure = [e for e in cands if sexes.get(e) == g]
+        maybe = [e for e in cands if sexes.get(e) in (g, None)]
+        for pool in (sure, maybe):
+            if len(pool) == 1:
+                return Resolution(pool, how="pronoun")
+        return Resolution([], options=maybe or cands, how="pronoun (ambiguous)")
+    if any(w in THING for w in words) and (focus.discussed or len(names) == 1):
+        last = focus.discussed[-1] if focus.discussed else names[0]
+        return Resolution([last], how="it")
+
+    # 7. a description by type: "the woman", "the city", "the team"
+    if noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + noun_word, question.lower()):
+        cands = [e for e in names if _compatible(e, etype, gender, types, sexes)]
+        if cands:
+            return _pick(cands, focus, 1, how="description")
+
+    # 8. the conversation's focus, 9. the post's only entity
+    if focus.entities:
+        return Resolution(list(focus.entities), how="focus")
+    if len(names) == 1:
+        return Resolution(names, how="the only entity")
+    return Resolution([], options=names, how="no reference")
