@@ -46,6 +46,19 @@ def highlighted(result) -> list[tuple[str, Optional[str]]]:
     return parts
 
 
+def outline(size: tuple[int, int], box) -> np.ndarray:
+    """A box as a frame (Gradio fills a box tuple, which would hide the mask under it)."""
+    w, h = size
+    line = max(2, round(min(size) / 200))
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    x1, y1 = min(max(x1, 0), w - 1), min(max(y1, 0), h - 1)
+    x2, y2 = max(min(x2, w), x1 + 1), max(min(y2, h), y1 + 1)
+    frame = np.zeros((h, w), np.float32)
+    frame[y1:y2, x1:x1 + line] = frame[y1:y2, max(x2 - line, x1):x2] = 1.0
+    frame[y1:y1 + line, x1:x2] = frame[max(y2 - line, y1):y2, x1:x2] = 1.0
+    return frame
+
+
 def annotations(post_image, result, shown: Optional[list[str]]):
     """(picture, [(box or mask, label)]) on the working copy (long side <= 1280 px), so
     a large photo costs no more than a small one; plus the colour of each label."""
@@ -60,8 +73,7 @@ def annotations(post_image, result, shown: Optional[list[str]]):
         if shown is not None and name not in shown:
             continue
         colour = "#%02x%02x%02x" % COLOURS[i % len(COLOURS)]
-        x1, y1, x2, y2 = (int(round(v / scale)) for v in ent.box)
-        anns.append(((x1, y1, max(x2, x1 + 1), max(y2, y1 + 1)), name))
+        anns.append((outline(work.size, [v / scale for v in ent.box]), name))
         colours[name] = colour
         if ent.mask is not None:
             mask = Image.fromarray(decode(ent.mask)).resize(work.size, Image.NEAREST)

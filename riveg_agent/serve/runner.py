@@ -68,8 +68,8 @@ class UnknownSession(RivegError):
     code = "unknown_session"
 
     def __init__(self, sid: str):
-        super().__init__(f"chat session '{sid}' does not exist or was dropped (least recently used); "
-                         f"post the image again with session=true")
+        super().__init__(f"chat session '{sid}' does not exist in this server process or was dropped "
+                         f"(least recently used); post the image again with session=true")
 
 
 class Runner:
