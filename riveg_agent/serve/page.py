@@ -157,7 +157,8 @@ def build_page(service: Service):
                                          {"role": "assistant", "content": out["answer"]}]
         return history, ""
 
-    with gr.Blocks(title="riveg-agent") as page:
+    # Uploads and drawn pictures land in Gradio's file cache: files older than an hour are deleted.
+    with gr.Blocks(title="riveg-agent", delete_cache=(600, 3600)) as page:
         gr.Markdown("## riveg-agent: grounded multimodal NER\nA photo and the post's text in; the named "
                     "entities, their types, whether each is in the picture, its box and mask out. "
                     "JSON API: [/docs](/docs).")
