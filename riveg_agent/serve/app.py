@@ -113,10 +113,8 @@ def status_of(exc: Exception) -> int:
 
 def error_response(exc: Exception, record_id: str = "request") -> JSONResponse:
     status = status_of(exc)
-    if status == 500:  # a bug: still one line, never a traceback in the body
-        info = ErrorInfo(code="internal", message=f"{type(exc).__name__}: {exc}")
-    else:
-        info = ErrorInfo(code=exc.code, message=str(exc))
+    message = str(exc) if status != 500 else f"{type(exc).__name__}: {exc}"  # 500: a bug, never a traceback
+    info = ErrorInfo(code=exc.code if status != 500 else "internal", message=" ".join(message.split()))
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
     body = ErrorRecord(id=getattr(exc, "record_id", None) or record_id, error=info)
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
@@ -168,8 +166,8 @@ class BodyLimit:
         return await self.app(scope, replay, send)
 
     async def _refuse(self, size: int, scope, receive, send, at_least: bool = False):
-        exc = TooLarge(f"request body is {'over ' if at_least else ''}{size} bytes, over the limit of "
-                       f"{self.limit} bytes ({self.limit / 2**20:.0f} MiB)")
+        exc = TooLarge(f"request body of {'more than ' if at_least else ''}{size} bytes is over the limit "
+                       f"of {self.limit} bytes")
         await error_response(exc)(scope, receive, send)
 
 

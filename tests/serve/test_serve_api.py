@@ -170,7 +170,7 @@ def test_body_over_the_limit_is_413_before_it_is_read(fake_server):
         for _ in range(6):
             yield b"\0" * (LIMIT // 2)
     r = httpx.post(f"{base}/v1/ground", content=chunks(), headers={"content-type": "application/json"})
-    assert_error(r, 413, "request_too_large", "over")
+    assert_error(r, 413, "request_too_large", "more than")
     assert recognizer.calls == 0  # neither reached the chain
     ok = httpx.post(f"{base}/v1/ground", data={"text": "Ada smiles"}, files={"image": ("x.png", png_bytes(), "image/png")})
     assert ok.status_code == 200 and ok.json()["result"]["entities"][0]["text"] == "Ada"
@@ -219,3 +219,10 @@ def test_chat_sessions_are_bounded_least_recently_used_first(fake_server):
         a = ask(sid)
         assert a.status_code == 200 and "box" in a.json()["answer"], a.text
     assert len(service.sessions) == 2
+
+
+def test_a_plugin_that_breaks_is_a_500_with_one_line(fake_server):
+    base, service, _ = fake_server
+    r = httpx.post(f"{base}/v1/ground", data={"text": "explode"})  # the fake recognizer raises on it
+    assert_error(r, 500, "internal", "RuntimeError: model fell over")
+    assert service.runner.pending == 0 and httpx.get(f"{base}/healthz").status_code == 200
