@@ -87,6 +87,9 @@ def _near(word: str, name_token: str) -> bool:
 
 
 _COMMON: set[str] = set()
+# Words after which a name comes ("where is …", "show me …", "segment …").
+NAME_SLOT = {"is", "are", "where", "who", "what", "find", "locate", "show", "me", "segment", "mask", "box",
+             "see", "spot", "about", "outline", "and", "or"}
 
 
 def common_words() -> set[str]:
@@ -156,6 +159,22 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             if not (run[0][1] == toks[0][1] and len(run) == 1 and len(toks) > 1):
                 spans.append((run[0][1], run[-1][2], q[run[0][1]:run[-1][2]], False))
             run = []
+    # 4. a lower-case run of two or more words no question uses, right where a name goes
+    #    ("where is joe biden", "is max verstappen in it"): a name not in the post
+    from riveg_agent.agent.chat.resolve import REFERENCE_WORDS
+    common = common_words() | REFERENCE_WORDS
+    run = []
+    for k, (word, s, e) in enumerate(toks + [("", len(q) + 1, len(q) + 1)]):
+        low_word = word.lower()
+        if (len(common) > len(REFERENCE_WORDS) + 1 and word.isalpha() and word.islower() and len(word) > 1
+                and low_word not in common and low_word not in STOP and low_word not in QWORDS
+                and low_word not in PRONOUNS and not any(a < e and s < b for a, b, _, _ in spans)
+                and (run or (k > 0 and toks[k - 1][0].lower() in NAME_SLOT))):
+            run.append((word, s, e))
+            continue
+        if len(run) >= 2:
+            spans.append((run[0][1], run[-1][2], q[run[0][1]:run[-1][2]], False))
+        run = []
     spans.sort()
     masked, last = [], 0
     for s, e, canon, known in spans:

@@ -227,6 +227,13 @@ def _compatible(name: str, etype: Optional[str], gender: Optional[str], types: d
     return gender is None or sexes.get(name) in (gender, None)
 
 
+def _fitting(names: list[str], etype: Optional[str], gender: Optional[str], types: dict, sexes: dict) -> list[str]:
+    """The entities a description fits: those known to be of the gender asked for, if any."""
+    cands = [e for e in names if _compatible(e, etype, gender, types, sexes)]
+    sure = [e for e in cands if gender is not None and sexes.get(e) == gender]
+    return sure or cands
+
+
 def _pick(cands: list[str], focus, n: Optional[int] = 1, how: str = "") -> Resolution:
     """One (or n) of the candidates: the most recently discussed first; several left -> ask."""
     recent = [e for e in reversed(focus.discussed) if e in cands]
@@ -243,7 +250,8 @@ def _pick(cands: list[str], focus, n: Optional[int] = 1, how: str = "") -> Resol
 def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             text: str = "") -> Resolution:
     """The entities a turn is about (see the module docstring). `focus`: routing.Focus."""
-    words = WORD.findall(question.lower().replace("’", "'"))
+    # "is X in it?", "who's in there": "it" is the picture, not an entity
+    words = WORD.findall(re.sub(r"\bin (?:it|there|this one|that one)\b", " ", question.lower().replace("’", "'")))
     types = dict(entities)
     sexes = genders(text, entities)
     names = [e for e, _ in entities]
@@ -304,7 +312,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         last = focus.entities[-1] if focus.entities else None
         rest = [e for e in names if e not in focus.entities]
         if noun:
-            rest = [e for e in rest if _compatible(e, etype, gender, types, sexes)]
+            rest = _fitting(rest, etype, gender, types, sexes)
         elif last is not None:
             rest = [e for e in rest if types.get(e) == types.get(last)] or rest
         if "others" in words:
@@ -316,6 +324,13 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     # 5. counts and plurals: "both", "the two men", "all three", "which people", "them"
     count = next((COUNTS[w] for w in words if w in COUNTS), None)
     every = next((w for w in words if w in EVERY), None)
+    if not count and not noun and re.search(r"\b(?:either|neither|each|any|all|every one)\s+of\s+(?:them|those|these)\b",
+                                            question.lower()):
+        # "either of them", "each of them": the group last discussed, else the post's people
+        seen = [e for e in focus.discussed if e in types]
+        alike = [e for e in seen if types[e] == types[seen[-1]]] if seen else []
+        group = alike if len(alike) >= 2 else [e for e in names if types[e] == "PER"] or names
+        return Resolution([e for e in names if e in group], how="each of them")
     plural_noun = noun and noun_word.endswith(("s", "men", "people", "folks"))
     if count or every or plural_noun or m.plural is not None or any(w in PLURAL for w in words):
         if not noun and every and EVERY[every]:
@@ -327,7 +342,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         cands = [e for e in names if _compatible(e, etype, gender, types, sexes)]
         if count and not noun and etype is None:
             # "both of them": the last ones discussed if they are alike, else the post's people
-            last = focus.discussed[-count:]
+            last = [e for e in focus.discussed if e in types][-count:]
             if len(last) == count and len({types[e] for e in last if e in types}) == 1:
                 return Resolution([e for e in names if e in last], how=f"{count} of them (from the conversation)")
             people = [e for e in names if types[e] == "PER"]
@@ -363,7 +378,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
 
     # 7. a description by type: "the woman", "the city", "the team"
     if noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + noun_word, question.lower()):
-        cands = [e for e in names if _compatible(e, etype, gender, types, sexes)]
+        cands = _fitting(names, etype, gender, types, sexes)
         if cands:
             return _pick(cands, focus, 1, how="description")
 
