@@ -16,13 +16,18 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
+from riveg_agent.llm.prompts import strip_control_tokens
 from riveg_agent.llm.runtime import get_llm
 
 ROLE = {"system": "system", "human": "user", "ai": "assistant", "tool": "user"}
 
 
 def chatml(messages: list[BaseMessage]) -> str:
-    turns = [f"<|im_start|>{ROLE.get(m.type, 'user')}\n{m.content}<|im_end|>\n" for m in messages]
+    """The ChatML prompt. Message contents are data (questions, entity names,
+    tool text from the post): control tokens in them are removed, so no content
+    can close its turn or open one of its own."""
+    turns = [f"<|im_start|>{ROLE.get(m.type, 'user')}\n{strip_control_tokens(str(m.content))}<|im_end|>\n"
+             for m in messages]
     return "".join(turns) + "<|im_start|>assistant\n"
 
 
