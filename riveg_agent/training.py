@@ -104,9 +104,10 @@ def load_checkpoint(ckpt: Path, model, optimizer, scheduler) -> dict[str, Any]:
     return state
 
 
-# Options a resumed run may change: they set how fast or how verbosely a run
-# goes, not what it computes.
-RESUME_MAY_CHANGE = frozenset({"threads", "time_budget_min", "log_every", "checkpoint_every"})
+# Options a resumed run may change: how fast or how verbosely it goes, and
+# how long (more epochs continue a run; the LR schedule follows the new length).
+RESUME_MAY_CHANGE = frozenset({"threads", "time_budget_min", "log_every", "checkpoint_every",
+                               "epochs", "patience"})
 
 
 def run_identity(cfg, data_sha256: dict[str, str]) -> dict[str, Any]:

@@ -83,3 +83,54 @@ def test_checkpoints_from_before_the_shared_loop_resume_with_their_best_score():
     batches = sorted_batches(items, 10, random.Random(1), lambda x: x)
     assert sorted(x for b in batches for x in b) == items and max(map(len, batches)) == 10
     assert batches == sorted_batches(items, 10, random.Random(1), lambda x: x)  # replayable
+
+
+def _write_local(tmp_path, split):
+    from riveg_agent.llm.splits import format_block
+    from riveg_agent.scoring.conll import read_conll
+    name = {"train": "train", "dev": "valid"}[split]
+    tweets = read_conll(DATA / "twitter2017" / f"{name}.txt")[:2]
+    path = tmp_path / f"local-{split}.txt"
+    path.write_text("".join(format_block(t, "Named entities: 1. local words Reasoning: short") for t in tweets))
+    return path
+
+
+def test_training_mixes_dataset_local_and_no_knowledge(tiny_tokenizer_dir, tiny_config, tmp_path):
+    for split in ("train", "dev"):
+        _write_local(tmp_path, split)
+    cfg = _cfg(tiny_tokenizer_dir, tiny_config, tmp_path / "run", epochs=1,
+               local_knowledge=str(tmp_path / "local-{split}.txt"), dev_knowledge="local")
+    train(cfg, DATA, progress=False)
+    meta = json.loads((tmp_path / "run" / "ner_config.json").read_text())
+    assert {"local:local-train.txt", "local:local-dev.txt"} <= set(meta["data_sha256"])
+    assert meta["dev"]["with_knowledge"] == 2  # dev selected on the local knowledge, where it exists
+    assert "2 with local knowledge" in (tmp_path / "run" / "train.log").read_text()
+    with pytest.raises(ConfigError, match="local_knowledge"):
+        train(_cfg(tiny_tokenizer_dir, tiny_config, tmp_path / "other", local_knowledge=str(tmp_path / "no-{split}")),
+              DATA, progress=False)
+
+
+def test_each_tweet_is_shown_with_one_knowledge_source_by_its_draw():
+    from riveg_agent.ner.train import _batches
+
+    k, t, l = ([f"{s}{i}" for i in range(300)] for s in "ktl")
+    cfg = TrainConfig(batch_size=1, knowledge_dropout=0.3, local_knowledge_share=0.35)
+
+    class Enc(str):
+        @property
+        def input_ids(self):
+            return [0]
+    shown = [b[0] for b in _batches([Enc(x) for x in k], [Enc(x) for x in t], cfg, 0,
+                                    [Enc(x) if i % 2 == 0 else None for i, x in enumerate(l)])]
+    assert sorted(int(s[1:]) for s in shown) == list(range(300))  # each tweet once
+    kinds = {c: sum(s[0] == c for s in shown) for c in "ktl"}
+    assert 60 < kinds["t"] < 120 and 30 < kinds["l"] < 75  # ~30 %; ~35 % of the half that has local
+    assert all(int(s[1:]) % 2 == 0 for s in shown if s[0] == "l")  # local only where it exists
+    # without local knowledge the draws are the ones runs made before the option existed
+    import random
+
+    from riveg_agent.training import sorted_batches
+    rng = random.Random(cfg.seed * 1000)
+    before = [Enc(b) if rng.random() < cfg.knowledge_dropout else Enc(a) for a, b in zip(k, t)]
+    assert _batches([Enc(x) for x in k], [Enc(x) for x in t], cfg, 0) == \
+        sorted_batches(before, 1, rng, lambda e: 1)
