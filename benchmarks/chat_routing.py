@@ -1,5 +1,8 @@
 """Routing accuracy of the chat routers on tests/agent/chat/routing_set.jsonl.
 
+`--router rules` is the router without an LLM (exact phrasings, the learned
+classifier, naive Bayes, entity resolution, clarify); `llm` the Qwen router.
+
     RIVEG_THREADS=1 python benchmarks/chat_routing.py [--router rules|llm|both] [--model ID] [--misses]
         [--set tests/agent/chat/routing_heldout.jsonl]
 
@@ -62,6 +65,7 @@ def main() -> None:
         extra = f"; unusable LLM outputs {router.failures}" if hasattr(router, "failures") else ""
         print(f"{name}: accuracy {score.accuracy:.1%} ({score.right}/{score.total}); "
               f"routing time p50 {p50 * 1000:.1f} ms, max {max(score.seconds) * 1000:.1f} ms{extra}")
+        print("   decided by:", dict(score.steps.most_common()))
         if args.misses:
             for m in score.misses:
                 print("   miss:", m)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ class Score:
     total: int = 0
     seconds: list[float] = field(default_factory=list)
     misses: list[dict] = field(default_factory=list)
+    steps: Counter = field(default_factory=Counter)  # which step of the router decided, per turn
 
     @property
     def accuracy(self) -> float:
@@ -48,6 +50,7 @@ def evaluate(router: Router, conversations: list[dict]) -> Score:
             score.seconds.append(time.perf_counter() - t0)
             ok = route.intent == turn["tool"] and same_entities(route.entities, turn["entities"], entities)
             score.total += 1
+            score.steps[route.source.split(";")[0]] += 1
             score.right += ok
             if not ok:
                 score.misses.append({"post": conv["post"], "q": turn["q"],
