@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import socket
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
@@ -120,6 +121,20 @@ def ray_posts(config: PipelineConfig, num_workers: int, batch_size: int = 8,
     return run
 
 
+def _check_reachable(address: str) -> None:
+    """Fail in seconds where nothing answers at HOST:PORT (ray.init would retry for minutes)."""
+    if address == "auto":
+        return
+    hostport = address.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise RivegError(f"--address {address!r}: expected auto, HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise RivegError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
+
+
 def run_ray_batch(config: PipelineConfig, inp: Path, out: Path, retry_errors: bool = False,
                   on_record: Callable[[str, bool], None] | None = None, batch_size: int = 8,
                   image_root: Optional[Path] = None, address: Optional[str] = None,
@@ -135,6 +150,7 @@ def run_ray_batch(config: PipelineConfig, inp: Path, out: Path, retry_errors: bo
             ray.init(num_cpus=num_workers or os.cpu_count() or 1, include_dashboard=False,
                      logging_level=logging.WARNING)
         else:
+            _check_reachable(address)
             try:
                 ray.init(address=address, logging_level=logging.WARNING)
             except (ConnectionError, RuntimeError, ValueError) as exc:

@@ -3,6 +3,7 @@ CPUs, the same JSONL contract. The workers' Pipelines get the stand-in
 plugins of tests/fakes.py (the batch plumbing is under test, not the models;
 the real chain on Ray is measured in docs/results.md)."""
 import json
+import subprocess
 import sys
 
 import pytest
@@ -100,3 +101,18 @@ def test_without_ray_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(RivegError, match=r"pip install 'riveg-agent\[ray\]'"):
         ray_batch._ray()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--address", "127.0.0.1:6379"], "need --engine ray"),
+    (["--engine", "ray", "--address", "127.0.0.1:1"], "cannot reach the Ray cluster at 127.0.0.1:1"),
+    (["--engine", "spark"], "--engine must be local or ray"),
+])
+def test_cli_engine_options_fail_in_one_line(tmp_path, args, words):
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "hi"}\n')
+    proc = subprocess.run([sys.executable, "-m", "riveg_agent", "batch", str(tmp_path / "in.jsonl"),
+                           str(tmp_path / "out.jsonl"), "--config", "fast", *args],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and words in errors[0] and "Traceback" not in proc.stderr, proc.stderr
