@@ -3,9 +3,10 @@
 `template_answer` states what the tools returned, one sentence per call
 (names not in the post: "not mentioned in the post"). What an entity is
 comes from the best evidence the chain has, with its source named: a
-sentence of the post's generated knowledge about it, else the expander's
-expansion if it passes `weak_expansion`, else the type alone and "I don't
-know". CLARIFY turns ask which entity is meant. `phrase` asks the chat
+the expander's expansion if it passes `weak_expansion` (not empty, not the
+name again, not the picture, no person/thing contradiction with the type),
+else a description in the post's generated knowledge that passes the same
+checks, else the type alone and "I don't know". CLARIFY turns ask which entity is meant. `phrase` asks the chat
 model to reword those facts; its reply is kept only if every name and number
 in it appears in the facts or the question, else the facts are the answer.
 """
@@ -33,15 +34,16 @@ TYPE_WORDS = {"PER": "a person", "LOC": "a place", "ORG": "an organisation", "MI
               "(an event, a product, a work or the like)"}
 # How each type is described, for the type check of an expansion (MiniLM similarity).
 TYPE_PROTOTYPES = {
-    "PER": ["a person", "a man", "a woman", "an athlete", "a politician", "an actor", "an astronaut",
+    "PER": ["a person", "a man", "a woman", "an athlete", "a politician", "an actor", "a scientist",
             "a singer"],
     "ORG": ["an organization", "a company", "a government agency", "a sports team", "a band",
-            "a university", "a political party", "a space agency"],
+            "a university", "a political party", "a charity"],
     "LOC": ["a place", "a city", "a country", "a region", "a state", "a building", "a river"],
     "MISC": ["an event", "a product", "a tournament", "a film", "an award", "a festival", "a nationality"]}
 TYPE_MARGIN = 0.05
 PICTURE_WORDS = {"photo", "picture", "image", "portrait", "pictured", "wearing", "standing", "posing", "poses",
-                 "background", "foreground", "shown", "seen", "smiling", "holding", "camera"}
+                 "background", "foreground", "shown", "seen", "smiling", "holding", "camera",
+                 "shirt", "jacket", "suit", "dress", "hat", "jersey", "uniform", "glasses", "cap"}
 STOPWORDS = {"a", "an", "the", "of", "in", "at", "on", "and", "for", "to", "is", "who", "which", "with", "by",
              "from", "as", "its", "his", "her", "their", "this", "that", "known", "named", "called"}
 _proto: dict = {}
@@ -71,35 +73,40 @@ def weak_expansion(name: str, etype: str, expansion: str, caption: str = "") -> 
     if PICTURE_WORDS & set(words) or (caption and len(set(words) & set(_content(caption))) >= 0.6 * len(set(words))):
         return "the expander's description describes the picture, not the entity"
     best, sims = expansion_type(expansion)
-    if best != etype and sims[best] - sims.get(etype, 0.0) >= TYPE_MARGIN and not (etype == "MISC" and best != "PER"):
+    # only a person read as a thing (or the reverse) is a contradiction: places,
+    # organisations and events overlap ("a space center", "a stadium")
+    if (best == "PER") != (etype == "PER") and sims[best] - sims.get(etype, 0.0) >= TYPE_MARGIN:
         return (f"the expander's description (\"{expansion}\") reads as {TYPE_WORDS[best].split(' (')[0]}, "
                 f"but {name} is typed {etype}")
     return ""
 
 
-def knowledge_about(name: str, knowledge: str, post_text: str) -> str:
-    """The first sentence of the generated knowledge that names the entity and
-    says something the post itself does not ("" if none)."""
-    tokens = [t for t in _content(name) if len(t) > 2] or _content(name)
-    post = set(_content(post_text))
-    for s in re.split(r"(?<=[.!?])\s+", knowledge.strip()):
-        low = s.lower()
-        if name.lower() in low or (tokens and any(re.search(rf"\b{re.escape(t)}\b", low) for t in tokens)):
-            new = [w for w in _content(s) if w not in post and w not in _content(name)]
-            if len(new) >= 3:
-                return s.strip()
+def knowledge_about(name: str, knowledge: str) -> str:
+    """A description of the entity in the post's generated knowledge ("X is a …",
+    "X, a …"), or ""."""
+    n = re.escape(name)
+    for pattern in (rf"\b{n}(?:\s*\([^)]*\))?\s+(?:is|was|are|were)\s+((?:an?|the)\s+[^.;:()]+)",
+                    rf"\b{n}(?:\s*\([^)]*\))?,\s+((?:an?|the)\s+[^.;:(),]+)"):
+        m = re.search(pattern, knowledge, re.I)
+        if m:
+            return " ".join(m.group(1).split()[:12]).strip()
     return ""
 
 
 def what_is(who: str, etype: str, expansion: str, context: dict) -> str:
-    """What an entity is, from the best evidence the chain has, saying where it comes from."""
+    """What an entity is, from the best evidence the chain has, saying where it
+    comes from: the expander's description if it passes `weak_expansion`, else a
+    description in the post's generated knowledge that passes the same checks,
+    else the type alone and "I don't know"."""
     typed = f"The recognizer typed {who} as {etype} ({TYPE_WORDS.get(etype, etype)})"
-    said = knowledge_about(who, context.get("knowledge", ""), context.get("text", ""))
-    if said:
-        return f"{typed}. The background knowledge generated for this post says: \"{said}\""
-    why = weak_expansion(who, etype, expansion, context.get("caption", ""))
+    caption = context.get("caption", "")
+    why = weak_expansion(who, etype, expansion, caption)
     if not why:
-        return f"{typed}; the expander (an LLM) describes it as \"{expansion}\": {who} ({etype}) – {expansion}."
+        return f"{typed}; the expander (an LLM) describes {who} as \"{expansion}\": {who} ({etype}) – {expansion}."
+    said = knowledge_about(who, context.get("knowledge", ""))
+    if said and not weak_expansion(who, etype, said, caption):
+        return (f"{typed}; the background knowledge an LLM generated for this post describes {who} as "
+                f"\"{said}\" (the expander's own description was not usable: {why}).")
     return f"I don't know more about {who} than the post says. {typed}; {why}, so I am not using it."
 
 

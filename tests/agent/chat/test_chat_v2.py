@@ -188,10 +188,12 @@ def test_what_an_entity_is_comes_from_the_best_evidence():
     assert weak_expansion("Houston", "LOC", "a woman standing in front of a flag")  # describes the picture
     good = what_is("NASA", "ORG", "the United States space agency", ctx)
     assert "expander" in good and "space agency" in good and "I don't know" not in good
-    know = {**ctx, "knowledge": "The post shows an astronaut. NASA is the American space agency that runs "
-                                "crewed spaceflight programmes."}
+    know = {**ctx, "knowledge": "Named entities: 1. NASA (organisation). Reasoning: NASA is the American "
+                                "space agency that runs crewed spaceflight."}
     said = what_is("NASA", "ORG", "an astronaut", know)
-    assert "background knowledge" in said and "crewed spaceflight" in said and "I don't know" not in said
+    assert "background knowledge" in said and "American space agency" in said and "I don't know" not in said
+    wrong = {**ctx, "knowledge": "NASA, a famous astronaut and musician."}
+    assert what_is("NASA", "ORG", "an astronaut", wrong).startswith("I don't know")  # same check for knowledge
 
 
 # -- every answer's facts against the tool results (fake plugins) ----------------
