@@ -111,3 +111,16 @@ def test_a_bad_image_path_is_a_tool_error_and_the_server_goes_on(session):
 def test_an_entity_not_in_the_post_is_a_tool_error(session):
     bad = session["not_an_entity"]
     assert bad.is_error and "'Barack Obama' is not an entity found in the post" in bad.content[0].text
+
+
+def test_a_client_of_the_initialize_handshake_lists_the_tools():
+    """Desktop clients of today speak the 2025 handshake (initialize), not server/discover."""
+    params = StdioServerParameters(command=sys.executable, args=["-m", "riveg_agent", "mcp", "--config", "fast"],
+                                   env=dict(os.environ), cwd=str(ROOT))
+
+    async def listed() -> tuple[str, set]:
+        async with Client(params, mode="legacy", read_timeout_seconds=120) as client:
+            return client.protocol_version, {t.name for t in (await client.list_tools()).tools}
+
+    version, names = anyio.run(listed)
+    assert version.startswith("2025-") and names == ROLE_TOOLS
