@@ -44,6 +44,8 @@ def session(demo_image, demo_text):
                 "tools": (await client.list_tools()).tools,
                 "missing": await client.call_tool("locate_entity", {**post, "entity": "Eileen Collins",
                                                                     "image_path": "/no/such/photo.jpg"}),
+                "bad_b64": await client.call_tool("caption_image", {"text": demo_text, "image_base64": "no*base64"}),
+                "both": await client.call_tool("caption_image", {**post, "image_base64": b64}),
                 "locate": await client.call_tool("locate_entity", {**post, "entity": "Eileen Collins"}),
                 # the same picture as base64: the same state, so the same box
                 "segment": await client.call_tool("segment_entity", {"text": demo_text, "image_base64": b64,
@@ -106,6 +108,11 @@ def test_a_bad_image_path_is_a_tool_error_and_the_server_goes_on(session):
     # the server survived: the calls after it were answered
     names = {e["text"] for e in answer(session["recognize"])["items"]}
     assert "Eileen Collins" in names
+
+
+def test_bad_image_arguments_are_tool_errors(session):
+    assert session["bad_b64"].is_error and "image_base64 is not valid base64" in session["bad_b64"].content[0].text
+    assert session["both"].is_error and "not both" in session["both"].content[0].text
 
 
 def test_an_entity_not_in_the_post_is_a_tool_error(session):
