@@ -5,8 +5,9 @@ result or error record per input id, appended and flushed one at a time, so a
 stopped run loses at most the posts in flight. Ids already in the output are
 skipped on the next run (error records too, unless retry_errors); a last line
 cut by a crash is cut off before appending. Posts run through `Pipeline.pipe`
-(stages that batch do so), here or in Ray Data workers (io/ray_batch.py); an error of the installation (a missing model, an
-unusable plugin) stops the run instead of becoming one error record per post."""
+(stages that batch do so), here or in Ray Data workers (io/ray_batch.py); an
+error of the installation (a missing model, an unusable plugin) stops the run
+instead of becoming one error record per post."""
 from __future__ import annotations
 
 import json
