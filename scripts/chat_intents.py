@@ -50,6 +50,8 @@ T: dict[str, list[str]] = {
         "is {e} physically in the {p}", "can we see {e} or not", "who of them is in the {p}",
         "is there {e} in the {p}", "do they appear in the {p}", "which entities can be seen",
         "is {e} part of the {p}", "does {e} appear anywhere", "is {e} in it",
+        "{e} is in the {p}, right", "tell me if {e} is in the {p}", "{e} is visible, right?",
+        "so {e} is in the {p}?", "is {e} in it or not", "{e} is not in the {p}, right?",
     ],
     "locate_entity": [
         "where is {e}", "where's {e}", "wheres {e} in the {p}", "where is {e} in the {p}", "show me {e}",
@@ -151,6 +153,9 @@ T: dict[str, list[str]] = {
         "how do you know it's {e}", "what's your reasoning", "walk me through your reasoning",
         "why that one", "really?", "is that right", "how accurate is that", "what score did {e} get",
         "how confident are you in that answer", "what is the certainty", "how sure is the system",
+        "how sure are you {e} is visible", "how sure are you {e} is in the {p}", "how confident are you {e} is there",
+        "what's the chance {e} is really in the {p}", "how certain is it that {e} is there",
+        "is that a confident answer", "how much do you trust the visibility call", "how sure are you it's {e}",
     ],
     CLARIFY: [
         "hi", "hello", "hey there", "thanks", "thank you", "ok", "cool", "nice", "hmm", "lol",

@@ -190,8 +190,8 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
         if w in PRONOUNS and not out.named:
             out.pronoun = PRONOUNS[w] or ""
             break
-    for w in words:
-        if w in PLURALS:
+    for k, w in enumerate(words):
+        if w in PLURALS and not (w == "all" and k > 0 and words[k - 1] == "at"):  # "at all" counts no one
             out.plural = PLURALS[w] or ""
             break
     if out.plural is None and not out.named and out.pronoun is None and words[:1] == ["who"]:
@@ -199,6 +199,7 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     out.other = "other" in words or "others" in words or "second" in words
     text = "".join(masked)
     for p in PRONOUNS:
-        text = re.sub(rf"(?i)\b{p}\b", "ENT", text) if out.pronoun is not None else text
+        if p != "that":  # "how sure are you that …" is no reference
+            text = re.sub(rf"(?i)\b{p}\b", "ENT", text) if out.pronoun is not None else text
     out.masked = text
     return out

@@ -251,7 +251,9 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             text: str = "") -> Resolution:
     """The entities a turn is about (see the module docstring). `focus`: routing.Focus."""
     # "is X in it?", "who's in there": "it" is the picture, not an entity
-    words = WORD.findall(re.sub(r"\bin (?:it|there|this one|that one)\b", " ", question.lower().replace("’", "'")))
+    words = WORD.findall(re.sub(r"\bin (?:it|there|this one|that one)\b|\bat all\b", " ",
+                                question.lower().replace("’", "'")))
+    words = [w[:-2] if w.endswith("'s") and w[:-2] in MALE | FEMALE | THING else w for w in words]
     types = dict(entities)
     sexes = genders(text, entities)
     names = [e for e, _ in entities]

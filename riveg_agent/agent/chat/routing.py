@@ -262,8 +262,9 @@ class RuleRouter:
         return None, max(probs.values(), default=0.0) / (total or 1.0), "unsure"
 
     def route(self, question: str, entities: list[tuple[str, str]], focus: Focus, text: str = "") -> Route:
+        question = expand(question)
         m = find_mentions(question, entities)
-        text_masked = mask_references(m.masked)
+        text_masked = masked(question, entities)
         named = bool(m.named) or m.pronoun == "PER"
         follow = bool(FOLLOW_UP.match(question)) or m.other or bool(focus.options)
         if focus.intent and ((follow and _bare(text_masked)) or _only_reference(text_masked)):
@@ -279,9 +280,24 @@ class RuleRouter:
         return route_to(self.tools[intent], question, m, entities, focus, text, source)
 
 
+CONTRACTIONS = [(r"\b(he|she|it|that|what|where|who|there|how|here)['’]s\b", r"\1 is"),
+                (r"\b(they|you|we)['’]re\b", r"\1 are"), (r"\bcan['’]t\b", "can not"),
+                (r"\bwon['’]t\b", "will not"), (r"\b(\w+)n['’]t\b", r"\1 not")]
+
+
+def expand(question: str) -> str:
+    """Contractions of pronouns and question words spelt out ("she's" -> "she is");
+    names keep their possessive ("Serena's sister")."""
+    for pattern, repl in CONTRACTIONS:
+        question = re.sub(pattern, repl, question, flags=re.I)
+    return question
+
+
 def masked(question: str, entities: list[tuple[str, str]]) -> str:
-    """What the intent classifiers see: names, pronouns and other references as ENT."""
-    return mask_references(find_mentions(question, entities).masked)
+    """What the intent classifiers see: names, pronouns and other references as ENT;
+    "in it" is the picture."""
+    q = re.sub(r"\bin it\b", "in the picture", expand(question), flags=re.I)
+    return mask_references(find_mentions(q, entities).masked)
 
 
 def route_to(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[str, str]], focus: Focus,
