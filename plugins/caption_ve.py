@@ -46,6 +46,11 @@ class CaptionEntailment(Entailment):
             torch.set_num_threads(self.threads)
         return _cache[self.model_name]
 
+    @property
+    def reads_expansions(self) -> bool:
+        """Only a model trained with expansions reads them (the shipped one does not)."""
+        return bool(self._load()[0].config.use_expansions)
+
     def models(self) -> list[ModelRef]:
         from riveg_agent.llm.catalogue import file_sha256
         from riveg_agent.ve.io import WEIGHTS, resolve_model

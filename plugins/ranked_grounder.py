@@ -44,6 +44,8 @@ def _fmt(box) -> str:
 
 
 class RankedGrounder(Grounder):
+    reads_expansions = False  # ranks by entity type and detection scores
+
     def __init__(self, min_score: float, prior_file: Optional[str]):
         from pathlib import Path
 

@@ -100,8 +100,8 @@ def make_tools(ctx: PostContext) -> list[StructuredTool]:
                 [e.__dict__ for e in ents])
 
     def t_expand(entity: str, type: Optional[str] = None):
-        s, i = ctx.entity(entity, type, "expander")
-        ex = s.expressions[i]
+        s, i = ctx.entity(entity, type, "recognizer")
+        ex = ctx.pipeline.expand(s).expressions[i]  # on demand: the chain may not need expansions
         return ex.text, {"expression": ex.text, "expansion": ex.expansion}
 
     def check(s: ChainState, i: int) -> tuple[str, dict]:

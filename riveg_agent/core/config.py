@@ -19,7 +19,10 @@ import yaml
 from riveg_agent.core.errors import ConfigError, RegistryError
 from riveg_agent.core.registry import ROLES, Registry, default_registry
 
-TOP_KEYS = {"name", "description", "pipeline"}
+TOP_KEYS = {"name", "description", "pipeline", "expansions"}
+# When the expander runs: "auto" only if the VE or VG plugin reads expansions
+# (or a tool asks, as the chat does), "always", or "never".
+EXPANSIONS = ("auto", "always", "never")
 _SIMPLE_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool}
 # Roles added after configs were first written: a config without them gets this plugin.
 DEFAULT_PLUGINS = {"detector": "riveg.vision_detector.v1"}
@@ -37,9 +40,10 @@ class PipelineConfig:
     description: str
     roles: dict[str, RoleConfig]
     source: str  # file path or "builtin:<name>"
+    expansions: str = "auto"  # one of EXPANSIONS
 
     def resolved(self) -> dict[str, Any]:
-        return {"name": self.name, "pipeline": {
+        return {"name": self.name, "expansions": self.expansions, "pipeline": {
             role: {"plugin": rc.plugin, **rc.params} for role, rc in self.roles.items()}}
 
     def hash(self) -> str:
@@ -82,6 +86,9 @@ def parse_config(data: Any, source: str, registry: Registry | None = None) -> Pi
     for key in data:
         if key not in TOP_KEYS:
             raise ConfigError(str(key), f"unknown top-level key in {source}; valid: {', '.join(sorted(TOP_KEYS))}")
+    expansions = data.get("expansions", "auto")
+    if expansions not in EXPANSIONS:
+        raise ConfigError("expansions", f"{expansions!r}: choose one of {', '.join(EXPANSIONS)}")
     pipeline = data.get("pipeline")
     if not isinstance(pipeline, dict):
         raise ConfigError("pipeline", f"{source}: missing or not a mapping of role -> plugin")
@@ -105,7 +112,7 @@ def parse_config(data: Any, source: str, registry: Registry | None = None) -> Pi
             raise ConfigError(f"{key}.plugin", str(exc)) from None
         roles[role] = RoleConfig(spec.name, _resolve_params(key, spec.parameters(), params))
     return PipelineConfig(str(data.get("name", Path(source).stem)), str(data.get("description", "")),
-                          roles, source)
+                          roles, source, expansions)
 
 
 def _resolve_params(key: str, signature: dict[str, inspect.Parameter], given: dict) -> dict:

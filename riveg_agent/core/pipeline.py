@@ -24,7 +24,7 @@ from riveg_agent.core.config import PipelineConfig, load_config
 from riveg_agent.core.errors import (ConfigError, InputError, ModelError, PluginError, PluginUnavailable,
                                      RegistryError, RivegError)
 from riveg_agent.core.registry import Registry, default_registry
-from riveg_agent.core.roles import ROLE_CLASSES, Detection, Plugin, Post
+from riveg_agent.core.roles import ROLE_CLASSES, Detection, Expression, Plugin, Post
 from riveg_agent.core.schema import Entity, ErrorInfo, ErrorRecord, ImageInfo, ModelRef, Provenance, Result
 from riveg_agent.core.state import STAGES, ChainState
 from riveg_agent.io.images import to_post_image
@@ -127,8 +127,10 @@ class Pipeline:
         elif name == "recognizer":
             s.entities = self.plugin("recognizer").recognize(post, s.knowledge)
         elif name == "expander":
-            s.expressions = self._counted("expander", self.plugin("expander").expand(
-                post, s.caption, s.entities), len(s.entities), "expressions") if s.entities else []
+            if s.expanded or self.expansions_needed():
+                self.expand(s)
+            else:  # `Name (TYPE)`: what the VE and VG plugins read; `expand` adds the expansions on demand
+                s.expressions = [Expression(e, "") for e in s.entities]
         elif name == "entailment":
             s.decisions = self._counted("entailment", self.plugin("entailment").entail(
                 post, s.caption, s.expressions, knowledge=s.knowledge, evidence=s.evidence),
@@ -149,6 +151,26 @@ class Pipeline:
                     img, s.regions, evidence=s.evidence), len(s.entities), "masks")
         else:
             raise ValueError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
+
+    def expansions_needed(self) -> bool:
+        """Whether the chain itself needs the expander (config `expansions`)."""
+        mode = self.config.expansions
+        if mode != "auto":
+            return mode == "always"
+        # Plugins subclass their role (checked when built), which defaults it to True.
+        return any(self.plugin(role).reads_expansions for role in ("entailment", "grounder"))
+
+    def expand(self, state: ChainState) -> ChainState:
+        """The expander's `Name (TYPE) – expansion` for every entity of a state
+        through the recognizer (the chat's "what is X" asks for it on demand);
+        decisions already made are kept: their plugins do not read expansions."""
+        if not state.expanded:
+            self.advance(state, "recognizer")
+            state.expressions = self._counted("expander", self.plugin("expander").expand(
+                state.post, state.caption, state.entities), len(state.entities),
+                "expressions") if state.entities else []
+            state.expanded = True
+        return state
 
     def advance(self, state: ChainState, until: Optional[str] = None) -> ChainState:
         """Run the stages `state` lacks, in chain order, through `until` (default: all)."""

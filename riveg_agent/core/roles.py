@@ -162,6 +162,10 @@ class Expander(Plugin):
 
 
 class Entailment(Plugin):
+    # Whether the decisions read the expansion of `Name (TYPE) – expansion`;
+    # with `expansions: auto` the expander runs only when a consumer reads it.
+    reads_expansions: bool = True
+
     @abstractmethod
     def entail(self, post: Post, caption: Optional[Caption], expressions: list[Expression],
                knowledge: Optional[Knowledge] = None,
@@ -169,6 +173,8 @@ class Entailment(Plugin):
 
 
 class Grounder(Plugin):
+    reads_expansions: bool = True  # as Entailment.reads_expansions
+
     @abstractmethod
     def ground(self, post: Post, expressions: list[Expression], decisions: list[EntailmentDecision],
                evidence: Optional[ImageEvidence] = None) -> list[Optional[Detection | Box]]:

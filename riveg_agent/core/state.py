@@ -34,6 +34,7 @@ class ChainState:
     masks: list[Optional[np.ndarray]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (+ "total")
     done: list[str] = field(default_factory=list)  # stages computed, in chain order
+    expanded: bool = False  # the expander ran (with `expansions: auto` it runs only for a consumer)
 
     def has(self, stage: str) -> bool:
         return stage in self.done

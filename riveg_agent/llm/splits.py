@@ -162,7 +162,7 @@ def generate_expansions(pipeline, data_dir: Path, dataset: str, split: str, out:
                                caption=Caption(caps.get(tweet.image, NO_CAPTION), "dataset caption (BLIP-2)"),
                                entities=entities,
                                done=["detector", "captioner", "exemplars", "knowledge", "recognizer"])
-            expressions = pipeline.advance(state, "expander").expressions
+            expressions = pipeline.expand(state).expressions
             sink.write("".join(json.dumps({"image": tweet.image, "entity": x.entity.text,
                                            "type": x.entity.type, "expansion": x.expansion},
                                           ensure_ascii=False) + "\n" for x in expressions

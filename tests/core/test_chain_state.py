@@ -119,3 +119,49 @@ def test_result_refuses_an_entity_that_is_not_a_slice_of_the_text():
     with pytest.raises(ValidationError, match="is not text"):
         Result(id="p", text="Ada wrote", provenance=prov,
                entities=[Entity(text="Bob", type="PER", start=0, end=3, expression="Bob (PER)")])
+
+
+def test_expansions_run_only_for_a_consumer_unless_asked():
+    from fakes import FaceGrounder, FakeEntailment, FakeExpander, fake_plugins
+
+    from riveg_agent.core.config import load_config
+    from riveg_agent.core.pipeline import Pipeline, make_post
+
+    class TypeOnlyVE(FakeEntailment):
+        reads_expansions = False
+
+    class TypeOnlyVG(FaceGrounder):
+        reads_expansions = False
+
+    def pipe(mode, **over):
+        cfg = load_config("fast")
+        cfg.expansions = mode
+        expander = FakeExpander()
+        return Pipeline(cfg, plugins=fake_plugins(expander=expander, **over)), expander
+
+    nlp, expander = pipe("auto", entailment=TypeOnlyVE(), grounder=TypeOnlyVG())
+    result = nlp("Ada writes")
+    assert expander.calls == 0 and result.entities[0].expression == "Ada (PER)"
+    assert result.entities[0].expansion is None
+    state = nlp.run_state(make_post("p", "Ada again"))
+    nlp.expand(state)  # on demand (the chat's "what is Ada?")
+    assert expander.calls == 1 and state.expressions[0].text == "Ada (PER) – a mathematician"
+    nlp.expand(state)
+    assert expander.calls == 1  # once per state
+
+    nlp, expander = pipe("auto", grounder=TypeOnlyVG())  # this VE reads them
+    nlp("Ada writes")
+    assert expander.calls == 1
+    nlp, expander = pipe("always", entailment=TypeOnlyVE(), grounder=TypeOnlyVG())
+    assert nlp("Ada writes").entities[0].expansion == "a mathematician"
+    nlp, expander = pipe("never")
+    nlp("Ada writes")
+    assert expander.calls == 0
+
+
+def test_an_unknown_expansions_mode_is_a_config_error():
+    from riveg_agent.core.config import parse_config
+    from riveg_agent.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="expansions"):
+        parse_config({"expansions": "sometimes", "pipeline": {}}, "test")
