@@ -81,7 +81,7 @@ ines lucia carmen paula marion sandrine ursula christine kristalina jacinda sann
 alexandria coco iga aryna ons elina petra maria venus steffi martina monica billie""".split()) - {"alex"}
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "last": -1}
-COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "couple": 2, "pair": 2, "duo": 2, "trio": 3}
 # Nouns that describe an entity by its type (and a person's gender).
 TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "gentleman": ("PER", "m"),
               "dude": ("PER", "m"), "bloke": ("PER", "m"), "lad": ("PER", "m"),

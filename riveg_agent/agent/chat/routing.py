@@ -78,7 +78,8 @@ EXAMPLES: dict[str, list[str]] = {
 FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|now)\b", re.I)
 NB_SURE = 0.9         # the naive Bayes posterior that counts as sure when the learned model is not
 LEARNED_MIN = 0.5     # the learned model's probability that counts as confident
-PLUGIN_SIMILARITY = 0.5  # cosine of a question to a plugin tool's own examples
+AGREE_MIN = 0.3       # ... or that counts when naive Bayes picks the same intent
+PLUGIN_SIMILARITY = 0.4  # cosine of a question to a plugin tool's own examples (with naive Bayes agreeing)
 
 
 @dataclass
@@ -257,6 +258,8 @@ class RuleRouter:
             best = max(probs, key=probs.get)
             if probs[best] / total >= LEARNED_MIN:
                 return best, probs[best] / total, "learned"
+        if probs and best == nb_intent and probs[best] / total >= AGREE_MIN:
+            return best, probs[best] / total, "learned (naive Bayes agrees)"
         if nb_p >= NB_SURE and self._allowed(nb_intent, named):
             return nb_intent, nb_p, "rules (naive Bayes)"
         return None, max(probs.values(), default=0.0) / (total or 1.0), "unsure"
