@@ -66,7 +66,16 @@ justin elon jeff bill mohamed mohammed ahmed ali luis carlos diego pablo sergio 
 francesco pierre jean louis francois hans karl stefan lebron kobe stephen kevin tiger lewis max sebastian
 fernando neymar kylian harry kanye drake ed bruno shawn keanu leonardo brad tom chris hugh idris narendra
 xi boris rishi keir joe kim shinzo recep olaf jens friedrich mesut thierry zinedine didier wayne steven
-virat sachin usain mo roger andy pete carlos jannik daniil ivan boris igor dmitri""".split())
+virat sachin usain mo roger andy pete carlos jannik daniil ivan boris igor dmitri eliud mike ryan damien
+gordon jamie liam noel pep jurgen lewis george erling luka karim antoine robert jude declan marcus raheem
+mason phil tim satya sundar mark larry sergey warren jay snoop eminem kendrick travis post bad ozzy mick
+keith paul ringo bono sting prince elvis freddie kurt dave chad zach miles hunter colin aidan ahmad omar
+hamza yusuf ibrahim hassan hussein khalid tariq rahul arjun ravi amit vijay raj sanjay hiroshi kenji takeshi
+yuki haruki wei jun min hyun seung dong jin taehyung jimin jungkook namjoon yoongi hoseok seokjin ben matt
+nathaniel oliver jake luke owen connor cameron caleb isaac levi owen wyatt leo theo felix oscar hugo
+mateo santiago sebastian nicolas alejandro javier rafa iker xavi andres gerard cesc fabio paolo alessandro
+lorenzo matteo andrea simone stefano federico jonas lukas niklas tobias florian mats thomas manuel toni
+olivier hugo kylian ousmane theo raphael yann lucas""".split()) - {"post", "bad", "andrea", "simone"}
 FEMALE_NAMES = set("""mary patricia jennifer linda elizabeth barbara susan jessica sarah karen lisa nancy
 betty margaret sandra ashley kimberly emily donna michelle carol amanda dorothy melissa deborah stephanie
 rebecca sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma nicole helen samantha
@@ -78,7 +87,15 @@ naomi simone taylor beyonce rihanna adele shakira oprah kamala hillary michelle 
 eileen sally valentina marta megan alex ellie selena ariana billie dua lady madonna cher jennifer scarlett
 meryl nicole cate natalie keira emma kate meghan camilla diana anne elena sofia giulia chiara francesca
 ines lucia carmen paula marion sandrine ursula christine kristalina jacinda sanna ilhan nancy
-alexandria coco iga aryna ons elina petra maria venus steffi martina monica billie""".split()) - {"alex"}
+alexandria coco iga aryna ons elina petra maria venus steffi martina monica billie kylie kris kim
+khloe kourtney kendall hailey selena miley demi katy lana gigi bella hadid zendaya margot florence saoirse
+anya sydney jenna millie greta blue ivy beyonce shania dolly reba carrie mariah whitney celine janet tina
+aretha nina ella billie ruth sonia elizabeth priyanka deepika aishwarya kareena alia indira sheikh yoko
+mei ling yan hui xiu jisoo jennie rose lisa nayeon aiko sakura yui hana jessica iris nora lena ingrid
+astrid freya maja elsa frida giorgia ursula christine marine segolene anne sophie claire juliette
+amelie leonie hannah lea mia emilia clara paula lucia valeria ximena camila gabriela fernanda alessia
+giulia martina chiara aurora ginevra sara beatrice naomi simona amara chiamaka ngozi folake wanjiru
+samantha gwen ariana taylor halsey lorde sza cardi nicki doja megan olivia sabrina chappell""".split()) - {"alex", "taylor", "rose", "sheikh", "blue", "ivy"}
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "last": -1}
 COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "couple": 2, "pair": 2, "duo": 2, "trio": 3}
@@ -104,7 +121,8 @@ TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "ge
               "event": ("MISC", None), "tournament": ("MISC", None), "festival": ("MISC", None),
               "film": ("MISC", None), "movie": ("MISC", None), "album": ("MISC", None)}
 # Words that ask about every entity (of a type, when a type noun is near).
-EVERY = {"everyone": "PER", "everybody": "PER", "entities": None, "names": None, "all": None, "each": None}
+EVERY = {"everyone": "PER", "everybody": "PER", "anyone": "PER", "anybody": "PER", "entities": None,
+         "names": None, "all": None, "each": None}
 WORD = re.compile(r"[a-z0-9]+(?:[-'’][a-z]+)?")
 
 
@@ -164,7 +182,7 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
         first = name.split()[0].lower()
         if before and (before[0] in TITLE_GENDER or RELATIONS.get(before[0].rstrip("s"))):
             out[name] = TITLE_GENDER.get(before[0]) or RELATIONS.get(before[0].rstrip("s"))
-        elif first in MALE_NAMES or first in FEMALE_NAMES:
+        elif (first in MALE_NAMES) != (first in FEMALE_NAMES):  # "Kim", "Jean": either
             out[name] = "m" if first in MALE_NAMES else "f"
         else:
             end = spans[k + 1][0] if k + 1 < len(spans) else len(low)
