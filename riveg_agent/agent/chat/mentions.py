@@ -135,7 +135,8 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
         if hits and word[:1].isupper():
             parts = {t.lower() for t, _, _ in _tokens(hits[0])}
             j, k = i, i
-            while j > 0 and toks[j - 1][0][:1].isupper() and toks[j - 1][0].lower() not in QWORDS:
+            while j > 0 and toks[j - 1][0][:1].isupper() and toks[j - 1][0].lower() not in QWORDS \
+                    and not (j - 1 == 0 and toks[0][0].lower() in common_words()):  # "Separate Klopp …"
                 j -= 1
             while k + 1 < len(toks) and toks[k + 1][0][:1].isupper():
                 k += 1
@@ -151,7 +152,8 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     for i, (word, s, e) in enumerate(toks + [("", len(q) + 1, len(q) + 1)]):
         covered = any(a < e and s < b for a, b, _, _ in spans)
         cap = (word[:1].isupper() and not covered and word.lower() not in PRONOUNS
-               and not (i == 0 and word.lower() in QWORDS) and word.lower() not in QWORDS)
+               and not (i == 0 and (word.lower() in QWORDS or word.lower() in common_words()))
+               and word.lower() not in QWORDS)
         if cap:
             run.append((word, s, e))
         elif run:
