@@ -23,10 +23,25 @@ LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on
 
 class CrfRecognizer(Recognizer):
     def __init__(self, model: str = DEFAULT_MODEL, use_knowledge: bool = True,
-                 threads: Optional[int] = None):
+                 threads: Optional[int] = None, knowledge_threshold: Optional[float] = None):
         self.model_name = model
         self.use_knowledge = use_knowledge
         self.threads = threads
+        self.knowledge_threshold = knowledge_threshold
+
+    def confidence(self, post: Post) -> float:
+        """The CRF's probability of its best tag path for the post alone."""
+        from riveg_agent.ner.predict import predict_with_confidence
+        model, tokenizer = self._load()
+        return predict_with_confidence(model, tokenizer, [([w for w, _, _ in _tokens(post)], None)])[1][0]
+
+    def needs_knowledge(self, post: Post) -> bool:
+        """Adaptive knowledge: with `knowledge_threshold` set, a post whose
+        text-only tagging has path probability >= it is tagged without the
+        LLM's knowledge (threshold chosen on dev: docs/results.md)."""
+        if self.knowledge_threshold is None:
+            return True
+        return self.confidence(post) < self.knowledge_threshold
 
     def _load(self):
         from riveg_agent.ner.io import load_cached
@@ -80,8 +95,8 @@ def _tokens(post: Post) -> list[tuple[str, int, int]]:
 
 
 def factory(model: str = DEFAULT_MODEL, use_knowledge: bool = True,
-            threads: Optional[int] = None) -> CrfRecognizer:
-    return CrfRecognizer(model, use_knowledge, threads)
+            threads: Optional[int] = None, knowledge_threshold: Optional[float] = None) -> CrfRecognizer:
+    return CrfRecognizer(model, use_knowledge, threads, knowledge_threshold)
 
 
 def register(registry) -> None:

@@ -121,9 +121,13 @@ class Pipeline:
         elif name == "captioner":
             s.caption = self.plugin("captioner").caption(post, s.evidence)
         elif name == "exemplars":
-            s.exemplars = self.plugin("exemplars").retrieve(post, s.caption)
+            # Adaptive knowledge: a recognizer sure of the post alone spares the LLM call.
+            s.knowledge_skipped = not self.plugin("recognizer").needs_knowledge(post)
+            if not s.knowledge_skipped:
+                s.exemplars = self.plugin("exemplars").retrieve(post, s.caption)
         elif name == "knowledge":
-            s.knowledge = self.plugin("knowledge").generate(post, s.caption, s.exemplars)
+            if not s.knowledge_skipped:
+                s.knowledge = self.plugin("knowledge").generate(post, s.caption, s.exemplars)
         elif name == "recognizer":
             s.entities = self.plugin("recognizer").recognize(post, s.knowledge)
         elif name == "expander":
@@ -170,6 +174,16 @@ class Pipeline:
                 state.post, state.caption, state.entities), len(state.entities),
                 "expressions") if state.entities else []
             state.expanded = True
+        return state
+
+    def generate_knowledge(self, state: ChainState) -> ChainState:
+        """The post's knowledge even where the chain skipped it (the chat's and
+        MCP's generate_knowledge tool); the entities already found stay."""
+        self.advance(state, "knowledge")
+        if state.knowledge_skipped:
+            state.exemplars = self.plugin("exemplars").retrieve(state.post, state.caption)
+            state.knowledge = self.plugin("knowledge").generate(state.post, state.caption, state.exemplars)
+            state.knowledge_skipped = False
         return state
 
     def advance(self, state: ChainState, until: Optional[str] = None) -> ChainState:

@@ -154,6 +154,11 @@ class Recognizer(Plugin):
     @abstractmethod
     def recognize(self, post: Post, knowledge: Optional[Knowledge]) -> list[EntitySpan]: ...
 
+    def needs_knowledge(self, post: Post) -> bool:
+        """Asked before the exemplar and knowledge stages: False lets the
+        chain skip them (a recognizer sure of the post alone)."""
+        return True
+
 
 class Expander(Plugin):
     @abstractmethod

@@ -35,6 +35,7 @@ class ChainState:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (+ "total")
     done: list[str] = field(default_factory=list)  # stages computed, in chain order
     expanded: bool = False  # the expander ran (with `expansions: auto` it runs only for a consumer)
+    knowledge_skipped: bool = False  # the recognizer was sure of the post alone: no exemplars, no knowledge
 
     def has(self, stage: str) -> bool:
         return stage in self.done

@@ -99,7 +99,7 @@ def generate_split(pipeline, data_dir: Path, dataset: str, split: str, out: Path
             state = ChainState(Post(tweet.image, " ".join(tweet.tokens), tokens=list(tweet.tokens)),
                                caption=Caption(caps.get(tweet.image, NO_CAPTION), "dataset caption (BLIP-2)"),
                                done=["detector", "captioner"])
-            knowledge = pipeline.advance(state, "knowledge").knowledge
+            knowledge = pipeline.generate_knowledge(state).knowledge  # never skipped: it is the product here
             sink.write(format_block(tweet, knowledge.text))
             sink.flush()
             stats.generated += 1

@@ -194,6 +194,17 @@ class PlimTagger(nn.Module):
 
     @torch.no_grad()
     def decode(self, batch: dict[str, torch.Tensor]) -> list[list[str]]:
+        return self.decode_with_confidence(batch)[0]
+
+    @torch.no_grad()
+    def decode_with_confidence(self, batch: dict[str, torch.Tensor]) -> tuple[list[list[str]], list[float]]:
+        """Viterbi tags and, per post, the CRF's probability of that whole
+        path (exp of its log-likelihood: path score minus the log partition)."""
         em = self.emissions(batch)
-        paths = self.crf.decode(em, mask=batch["word_mask"])
-        return [[self.config.labels[i] for i in p] for p in paths]
+        mask = batch["word_mask"]
+        paths = self.crf.decode(em, mask=mask)
+        best = torch.zeros(mask.shape, dtype=torch.long)
+        for i, p in enumerate(paths):
+            best[i, :len(p)] = torch.tensor(p, dtype=torch.long)
+        prob = self.crf(em, best, mask=mask, reduction="none").exp().tolist()
+        return [[self.config.labels[i] for i in p] for p in paths], prob

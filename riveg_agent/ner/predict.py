@@ -16,21 +16,31 @@ def predict_tags(model: PlimTagger, tokenizer, items: Sequence[tuple[Sequence[st
                  batch_size: int = 32, subwords: Optional[SubwordCache] = None) -> list[list[str]]:
     """BIO tags for each (tokens, knowledge or None); batches are built from
     length-sorted items to keep padding small. Words cut by max_length get O."""
+    return predict_with_confidence(model, tokenizer, items, batch_size, subwords)[0]
+
+
+def predict_with_confidence(model: PlimTagger, tokenizer,
+                            items: Sequence[tuple[Sequence[str], Optional[Sequence[str]]]],
+                            batch_size: int = 32, subwords: Optional[SubwordCache] = None
+                            ) -> tuple[list[list[str]], list[float]]:
+    """predict_tags, plus each post's CRF probability of its tag path."""
     subwords = subwords or SubwordCache(tokenizer)
     enc = [encode(subwords, t, k, model.config.max_length) for t, k in items]
     order = sorted(range(len(enc)), key=lambda i: len(enc[i].input_ids))
     out: list[Optional[list[str]]] = [None] * len(enc)
+    conf = [0.0] * len(enc)
     was_training = model.training
     model.eval()
     with torch.inference_mode():
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
-            tags = model.decode(collate([enc[i] for i in idx], tokenizer.pad_token_id))
-            for i, t in zip(idx, tags):
+            tags, probs = model.decode_with_confidence(collate([enc[i] for i in idx], tokenizer.pad_token_id))
+            for i, t, p in zip(idx, tags, probs):
                 kept = len(enc[i].word_starts)
                 out[i] = t[:kept] + ["O"] * (enc[i].n_words - kept)
+                conf[i] = p
     model.train(was_training)
-    return out  # type: ignore[return-value]
+    return out, conf  # type: ignore[return-value]
 
 
 def score(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> dict[str, Any]:

@@ -70,3 +70,29 @@ def test_check_names_a_missing_model():
     assert default_registry().get("recognizer", "riveg.plim_crf_ner.v1").availability() is None
     reason = requires(("torchcrf",), lambda: resolve_model("no-such-model"))()
     assert reason and "no-such-model" in reason
+
+
+def test_adaptive_knowledge_skips_the_llm_only_for_a_sure_post(tmp_path):
+    """needs_knowledge compares the CRF's text-only path probability with the
+    threshold; the chain then runs no exemplar and no knowledge stage."""
+    from fakes import FakeKnowledge, fake_plugins
+
+    from riveg_agent.core.pipeline import Pipeline, make_post
+    from riveg_plugins.crf_ner import CrfRecognizer
+
+    rec = CrfRecognizer(knowledge_threshold=None)
+    post = make_post("p", "Kawhi Leonard wins in Toronto")
+    p = rec.confidence(post)
+    assert 0.0 < p <= 1.0
+    assert rec.needs_knowledge(post)  # no threshold: always
+    assert not CrfRecognizer(knowledge_threshold=p).needs_knowledge(post)
+    assert CrfRecognizer(knowledge_threshold=min(1.0, p + 1e-6)).needs_knowledge(post)
+
+    knowledge = FakeKnowledge()
+    nlp = Pipeline("fast", plugins=fake_plugins(recognizer=CrfRecognizer(knowledge_threshold=p),
+                                                knowledge=knowledge))
+    state = nlp.run_state(post)
+    assert state.knowledge_skipped and state.knowledge is None and knowledge.calls == 0
+    assert [e.text for e in state.entities] == [e.text for e in rec.recognize(post, None)]
+    nlp.generate_knowledge(state)  # the chat's tool asks for it anyway
+    assert knowledge.calls == 1 and state.knowledge is not None and not state.knowledge_skipped
