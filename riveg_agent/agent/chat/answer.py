@@ -191,6 +191,8 @@ def template_answer(intent: str, calls: list[dict], entities: list[tuple[str, st
                 if art.get("score") is not None and "score" not in art["evidence"]:
                     part += f" (score {art['score']:.2f})"
             parts.append(part)
+        if calls:  # nothing was answered before: the evidence was gathered this turn
+            return "Nothing was answered before, so I checked now: " + "; and ".join(parts) + "."
         return "I said so because " + "; and ".join(parts) + "."
     if not calls:
         return empty_reason or "I could not tell what that question is about; try naming an entity."

@@ -164,6 +164,14 @@ class ChatSession:
                             options=route.options)
         self.messages.append(HumanMessage(question))
         calls = self._run_tools(route)
+        previous = self._previous
+        if route.intent == EXPLAIN and not previous and "check_in_image" in self.tools:
+            # "how sure are you that X is in the picture?" before anything was said about X:
+            # the evidence is the VE check, made now
+            from riveg_agent.agent.chat.mentions import find_mentions
+            known = find_mentions(question, entities).known
+            if known:
+                calls = previous = self._run_tools(Route("check_in_image", known, route.source))
         empty = ""
         if route.intent not in (EXPLAIN, CLARIFY) and not calls:
             tool = self.tools.get(route.intent)
@@ -173,7 +181,7 @@ class ChatSession:
         st = self.state
         context = {"knowledge": st.knowledge.text if st.knowledge else "",
                    "caption": st.caption.text if st.caption else ""}
-        facts = template_answer(route.intent, calls, entities, self._previous, empty, st.post.text,
+        facts = template_answer(route.intent, calls, entities, previous, empty, st.post.text,
                                 context, route)
         text, by = facts, "template"
         if self.phrasing == "llm" and (calls or route.intent == EXPLAIN):
@@ -186,8 +194,7 @@ class ChatSession:
         self.messages.append(AIMessage(text))
         self.transcript.add("assistant", text=text, phrased_by=by, overlays=answer.overlays,
                             seconds=round(answer.seconds, 4))
-        if route.intent not in (EXPLAIN, CLARIFY):
-            self._previous = calls or self._previous
+        self._previous = calls or self._previous  # what a later "why?" explains
         self.focus.update(route)
         return answer
 
