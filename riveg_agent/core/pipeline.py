@@ -122,7 +122,9 @@ class Pipeline:
             s.caption = self.plugin("captioner").caption(post, s.evidence)
         elif name == "exemplars":
             # Adaptive knowledge: a recognizer sure of the post alone spares the LLM call.
+            t0 = time.perf_counter()
             s.knowledge_skipped = not self.plugin("recognizer").needs_knowledge(post)
+            s.timings["knowledge_check"] = round(time.perf_counter() - t0, 4)  # the recognizer's load, if first
             if not s.knowledge_skipped:
                 s.exemplars = self.plugin("exemplars").retrieve(post, s.caption)
         elif name == "knowledge":
