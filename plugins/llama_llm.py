@@ -44,8 +44,10 @@ class _LlamaPlugin:
         self._llm = None
         self._model_ref: Optional[ModelRef] = None
 
-    def complete(self, prompt: str, template=None, max_tokens: Optional[int] = None) -> str:
-        """Greedy completion through the SQLite cache."""
+    def complete(self, prompt: str, template=None, max_tokens: Optional[int] = None,
+                 reusable_prefix: Optional[str] = None) -> str:
+        """Greedy completion through the SQLite cache; `reusable_prefix` goes to
+        the runtime's prefix-state LRU (it does not change the text)."""
         template = template or self.template
         max_tokens = max_tokens or self.max_tokens
         settings = {"max_tokens": max_tokens, "stop": template["stop"]}
@@ -55,7 +57,7 @@ class _LlamaPlugin:
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
-        text = self.llm.complete(prompt, max_tokens, template["stop"]).text
+        text = self.llm.complete(prompt, max_tokens, template["stop"], reusable_prefix=reusable_prefix).text
         if key is not None:
             self.cache.put(key, text, self.models()[0].name, template.ref)
         return text
@@ -102,11 +104,18 @@ def normalise_expansion(raw: str, entity: EntitySpan) -> str:
 class LlamaKnowledge(_LlamaPlugin, KnowledgeGenerator):
     prompt_name = "knowledge"
 
-    def __init__(self, *args, max_exemplar_chars: int = 0):
+    def __init__(self, *args, max_exemplar_chars: int = 0, prefix_cache: bool = True):
         super().__init__(*args)
         self.max_exemplar_chars = max_exemplar_chars  # 0: whole annotations
+        self.prefix_cache = prefix_cache
 
     def render(self, post: Post, caption: Optional[Caption], exemplars: list[Exemplar]) -> str:
+        return "".join(self.render_parts(post, caption, exemplars))
+
+    def render_parts(self, post: Post, caption: Optional[Caption],
+                     exemplars: list[Exemplar]) -> tuple[str, str]:
+        """The prompt as (prefix, suffix): the prefix (system, head, exemplars)
+        is shared by every post with the same exemplars, the suffix is the post."""
         t = self.template
         blocks = [t["head"]]
         limit = self.max_exemplar_chars or None
@@ -115,10 +124,15 @@ class LlamaKnowledge(_LlamaPlugin, KnowledgeGenerator):
                                               answer=clean(ex.annotation)[:limit]))
         image = clean(caption.text) if caption else NO_IMAGE
         blocks.append(t["example"].format(text=clean(post.text), image=image, answer="").rstrip())
-        return self.llm.chat_prompt(t["system"].strip(), t["separator"].join(blocks))
+        user = t["separator"].join(blocks)
+        prompt = self.llm.chat_prompt(t["system"].strip(), user)
+        cut = prompt.rindex(user) + len(user) - len(blocks[-1])
+        return prompt[:cut], prompt[cut:]
 
     def generate(self, post, caption, exemplars) -> Knowledge:
-        raw = self.complete(self.render(post, caption, exemplars))
+        prefix, suffix = self.render_parts(post, caption, exemplars)
+        # The prefix's KV state is kept per exemplar set: a post prefills only its own tokens.
+        raw = self.complete(prefix + suffix, reusable_prefix=prefix if self.prefix_cache else None)
         return Knowledge(normalise_knowledge(raw), self.template.ref)
 
 
@@ -183,9 +197,9 @@ def parse_numbered(raw: str, n: int) -> dict[int, str]:
 
 def knowledge_factory(model: str = DEFAULT_LLM, n_ctx: int = 2048, n_threads: int = 0,
                       max_tokens: int = 160, cache: bool = True,
-                      max_exemplar_chars: int = 0) -> LlamaKnowledge:
+                      max_exemplar_chars: int = 0, prefix_cache: bool = True) -> LlamaKnowledge:
     return LlamaKnowledge(model, n_ctx, n_threads, max_tokens, cache,
-                          max_exemplar_chars=max_exemplar_chars)
+                          max_exemplar_chars=max_exemplar_chars, prefix_cache=prefix_cache)
 
 
 def expander_factory(model: str = DEFAULT_LLM, n_ctx: int = 2048, n_threads: int = 0,
