@@ -18,7 +18,7 @@ DATA = Path(__file__).with_name("data")
 WEIGHTS = DATA / "intent_model.npz"
 INTENTS = DATA / "intents.jsonl"
 HASH_DIM = 2048
-NGRAM_WEIGHT = 0.5  # the hashed features' share of the input norm, next to the unit embedding
+NGRAM_WEIGHT = 1.0  # the hashed features' share of the input norm, next to the unit embedding
 
 
 def for_encoder(masked: str) -> str:
@@ -72,7 +72,7 @@ class IntentModel:
         return dict(zip(self.labels, p.tolist()))
 
 
-def train(masked: list[str], labels: list[str], emb: np.ndarray, epochs: int = 300, l2: float = 1e-4,
+def train(masked: list[str], labels: list[str], emb: np.ndarray, epochs: int = 300, l2: float = 1e-5,
           lr: float = 0.05, seed: int = 0) -> IntentModel:
     """Full-batch softmax regression with Adam, balanced class weights; deterministic."""
     names = sorted(set(labels))
