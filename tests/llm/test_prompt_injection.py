@@ -37,9 +37,15 @@ def test_rendered_prompts_keep_their_structure(case, fast_pipeline):
         assert expander.render(post, None, ent).count("<|im_start|>") == 3 + 2 * shots  # system, the shots, user, assistant
 
 
+@pytest.fixture(scope="module")
+def results(fast_pipeline):
+    """The real chain's result of every case (computed once for the tests below)."""
+    return {c["id"]: fast_pipeline.run(make_post(c["id"], c["text"], None)) for c in CASES}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_outputs_stay_in_format_and_grounded_in_the_post(case, fast_pipeline):
-    result = fast_pipeline.run(make_post(case["id"], case["text"], None))
+def test_outputs_stay_in_format_and_grounded_in_the_post(case, results):
+    result = results[case["id"]]
     assert result.knowledge.startswith("Named entities:")
     assert len(result.knowledge) <= MAX_KNOWLEDGE_CHARS
     assert not any(tok in result.knowledge for tok in CONTROL)
@@ -92,11 +98,11 @@ def test_an_ungrounded_chat_reply_is_never_shown_not_even_streamed():
     assert "".join(shown) == grounded
 
 
-def test_the_injections_do_not_hide_the_posts_own_entities(fast_pipeline):
+def test_the_injections_do_not_hide_the_posts_own_entities(results):
     """Each case's own sentence (after or around the injection) keeps its entities."""
     found = total = 0
     for case in CASES:
-        names = {e.text for e in fast_pipeline.run(make_post(case["id"], case["text"], None)).entities}
+        names = {e.text for e in results[case["id"]].entities}
         hits = [n for n in case["real"] if n in names]
         assert not case["real"] or hits, (case["id"], names)  # never all of them lost
         found, total = found + len(hits), total + len(case["real"])
