@@ -143,9 +143,14 @@ class LocalLLM:
         return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
     def prompt_tokens(self, text: str) -> list[int]:
-        """The prompt's tokens exactly as create_completion makes them from text."""
-        bos = [self.llama.token_bos()] if self.llama._model.add_bos_token() and self.llama.token_bos() >= 0 else []
-        return bos + self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        """The prompt's tokens exactly as create_completion makes them from
+        text (its BOS/CLS and EOS/SEP rules), so both paths decode the same ids."""
+        model, llama = self.llama._model, self.llama
+        cls, sep = model.token_cls(), model.token_sep()
+        bos = [cls if cls != -1 else llama.token_bos()] if model.add_bos_token() else []
+        eos = [sep if sep != -1 else llama.token_eos()] if model.add_eos_token() or sep != -1 else []
+        return ([] if bos == [-1] else bos) + llama.tokenize(text.encode("utf-8"), add_bos=False,
+                                                             special=True) + eos
 
     def complete(self, prompt: str, max_tokens: int, stop: list[str] | None = None,
                  reusable_prefix: Optional[str] = None) -> Completion:

@@ -123,3 +123,11 @@ def test_lru_evicts_the_least_recently_used_within_the_budget():
     assert states.bytes == 8 and states.stats["evicted"] == 1
     states.put((6,), b"x" * 11)  # larger than the whole budget: not kept
     assert (6,) not in states and states.bytes == 8
+
+
+def test_prompt_tokens_are_the_ones_llama_cpp_decodes_from_the_text():
+    llm = get_llm(FAST_LLM, slot="test-prefix-off")
+    prompt = llm.chat_prompt("You are helpful.", "Where is Toronto?")
+    llm.complete(prompt, 2)  # the plain path: llama-cpp-python tokenizes the text itself
+    tokens = llm.prompt_tokens(prompt)
+    assert llm.llama._input_ids[:len(tokens)].tolist() == tokens
