@@ -54,6 +54,9 @@ RELATIONS.update({"parent": None, "husband": "m"})
 TITLE_GENDER = {"mr": "m", "sir": "m", "king": "m", "prince": "m", "lord": "m", "duke": "m", "pope": "m",
                 "mrs": "f", "ms": "f", "miss": "f", "queen": "f", "princess": "f", "lady": "f", "duchess": "f",
                 "dame": "f"}
+TITLE_WORDS = {"pope", "president", "queen", "king", "prince", "princess", "senator", "governor", "coach",
+               "captain", "general", "lady", "lord", "judge", "chancellor", "minister", "mayor", "duke",
+               "duchess", "sheikh", "emperor", "dr", "doctor", "professor", "sir", "dame"}
 # Common first names, for the gender of a post's people when the text has no pronoun for them.
 MALE_NAMES = set("""james john robert michael william david richard joseph thomas charles christopher daniel
 matthew anthony mark donald steven paul andrew joshua kenneth kevin brian george edward ronald timothy jason
@@ -197,6 +200,20 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
     return out
 
 
+def _lean(name: str) -> Optional[str]:
+    """A first name's likely gender from its ending (Sunita, Butch), for names
+    the lists lack; a tie-break only, never a reason to rule someone out.
+    None when the ending says nothing (-y, -i, -e, -s)."""
+    first = name.split()[0].lower()
+    if first in MALE_NAMES or first in FEMALE_NAMES:
+        return None
+    if first.endswith(("a", "ie", "ine", "elle", "ette", "lyn")):
+        return "f"
+    if first[-1:] in set("bcdfghkmnoprtxz"):
+        return "m"
+    return None
+
+
 @dataclass
 class Relation:
     word: str
@@ -246,10 +263,16 @@ def _compatible(name: str, etype: Optional[str], gender: Optional[str], types: d
 
 
 def _fitting(names: list[str], etype: Optional[str], gender: Optional[str], types: dict, sexes: dict) -> list[str]:
-    """The entities a description fits: those known to be of the gender asked for, if any."""
+    """The entities a description fits, best first: known to be of the gender asked
+    for; else of unknown gender whose name leans that way; else of unknown gender."""
     cands = [e for e in names if _compatible(e, etype, gender, types, sexes)]
-    sure = [e for e in cands if gender is not None and sexes.get(e) == gender]
-    return sure or cands
+    if gender is None:
+        return cands
+    for pool in ([e for e in cands if sexes.get(e) == gender],
+                 [e for e in cands if sexes.get(e) is None and _lean(e) in (gender, None)]):
+        if pool:
+            return pool
+    return cands
 
 
 def _pick(cands: list[str], focus, n: Optional[int] = 1, how: str = "") -> Resolution:
@@ -384,18 +407,23 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     if g is not None:
         cands = [e for e in names if types[e] == "PER"]
         for e in reversed(focus.discussed):
-            if e in cands and sexes.get(e) in (g, None):
+            if e in cands and (sexes.get(e) == g or sexes.get(e) is None and _lean(e) in (g, None)):
                 return Resolution([e], how="pronoun (from the conversation)")
-        sure = [e for e in cands if sexes.get(e) == g]
-        maybe = [e for e in cands if sexes.get(e) in (g, None)]
-        for pool in (sure, maybe):
-            if len(pool) == 1:
-                return Resolution(pool, how="pronoun")
-        return Resolution([], options=maybe or cands, how="pronoun (ambiguous)")
+        pool = _fitting(cands, None, g, types, sexes)
+        if len(pool) == 1:
+            return Resolution(pool, how="pronoun")
+        return Resolution([], options=pool or cands, how="pronoun (ambiguous)")
     if any(w in THING for w in words) and (focus.discussed or len(names) == 1):
         last = focus.discussed[-1] if focus.discussed else names[0]
         return Resolution([last], how="it")
 
+    # 7a. a title the post gives someone: "the princess" for "Princess Kate"
+    for w in words:
+        if w in TITLE_WORDS:
+            titled = [e for e in names if types[e] == "PER"
+                      and re.search(rf"\b{w}\.?\s+{re.escape(e.lower())}", text.lower())]
+            if titled:
+                return _pick(titled, focus, 1, how="title")
     # 7. a description by type: "the woman", "the city", "the team"
     if noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + noun_word, question.lower()):
         cands = _fitting(names, etype, gender, types, sexes)

@@ -269,7 +269,7 @@ class RuleRouter:
         m = find_mentions(question, entities)
         text_masked = masked(question, entities)
         named = bool(m.named) or m.pronoun == "PER"
-        follow = bool(FOLLOW_UP.match(question)) or m.other or bool(focus.options)
+        follow = bool(FOLLOW_UP.match(question)) or m.other
         if focus.intent and ((follow and _bare(text_masked)) or _only_reference(text_masked)):
             intent, source = focus.intent, "rules (follow-up)"
         else:

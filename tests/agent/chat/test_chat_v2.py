@@ -128,6 +128,21 @@ def test_gender_resolves_a_pronoun_without_asking(router):
     assert (r.intent, r.entities) == ("locate_entity", ["Roger Federer"])
 
 
+def test_name_endings_break_ties_and_titles_describe(router):
+    crew = [("Sunita Williams", "PER"), ("Butch Wilmore", "PER"), ("ISS", "LOC")]
+    text = "Sunita Williams and Butch Wilmore return from the ISS."
+    routes = run(router, crew, text, ["can you see her?", "and him?"])
+    assert [r.entities for r in routes] == [["Sunita Williams"], ["Butch Wilmore"]]
+    royal = [("Carlos Alcaraz", "PER"), ("Kate", "PER"), ("Wimbledon", "MISC")]
+    r = router.route("is the princess in the photo?", royal, Focus(), "Carlos Alcaraz wins as Princess Kate watches.")
+    assert (r.intent, r.entities) == ("check_in_image", ["Kate"])
+
+
+def test_a_new_question_after_clarify_is_not_taken_for_the_answer(router):
+    routes = run(router, COACHES, COACHES_TEXT, ["where is he?", "What is Liverpool?"])
+    assert (routes[1].intent, routes[1].entities) == ("expand_entity", ["Liverpool"])
+
+
 def test_out_of_scope_and_unclear_questions_clarify(router):
     assert router.route("tell me a joke", COACHES, Focus(), COACHES_TEXT).intent == CLARIFY
     assert router.route("hello there", COACHES, Focus(), COACHES_TEXT).intent == CLARIFY
