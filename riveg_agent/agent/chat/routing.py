@@ -253,16 +253,16 @@ class RuleRouter:
             if float((self._plugin_emb[nb_intent] @ emb).max()) >= PLUGIN_SIMILARITY:
                 return nb_intent, nb_p, "rules (plugin tool)"
         probs = {k: v for k, v in self.model.probs(masked, emb).items() if self._allowed(k, named)}
-        total = sum(probs.values())
-        if probs and total > 0:
-            best = max(probs, key=probs.get)
-            if probs[best] / total >= LEARNED_MIN:
-                return best, probs[best] / total, "learned"
-        if probs and best == nb_intent and probs[best] / total >= AGREE_MIN:
-            return best, probs[best] / total, "learned (naive Bayes agrees)"
+        total = sum(probs.values()) or 1.0
+        best = max(probs, key=probs.get, default=None)
+        p = probs.get(best, 0.0) / total
+        if best is not None and p >= LEARNED_MIN:
+            return best, p, "learned"
+        if best is not None and best == nb_intent and p >= AGREE_MIN:
+            return best, p, "learned (naive Bayes agrees)"
         if nb_p >= NB_SURE and self._allowed(nb_intent, named):
             return nb_intent, nb_p, "rules (naive Bayes)"
-        return None, max(probs.values(), default=0.0) / (total or 1.0), "unsure"
+        return None, p, "unsure"
 
     def route(self, question: str, entities: list[tuple[str, str]], focus: Focus, text: str = "") -> Route:
         question = expand(question)
