@@ -5,7 +5,9 @@ the image description from the Captioner role — `Name (TYPE) – expansion`, o
 0.5B LLM's expansions cost it accuracy) — and the post's auxiliary
 knowledge when the model was trained to read it (`knowledge: false` in the
 config keeps it out). Which person or object a groundable entity is, is the
-grounder's job. Registering imports no torch; the model loads on first use."""
+grounder's job. `runtime`: "onnx" (the default where the model folder has an
+ONNX export: onnxruntime + tokenizers, no torch or transformers) or "torch".
+Registering imports no torch; the model loads on first use."""
 from __future__ import annotations
 
 import threading
@@ -19,7 +21,7 @@ DEFAULT_MODEL = "ve-minilm-gmner"
 LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on Twitter-GMNER "
            "research data and its BLIP-2 / RiVEG image descriptions, see weights/README.md)")
 
-_cache: dict[str, tuple] = {}
+_cache: dict[tuple[str, str], tuple] = {}
 _load_lock = threading.Lock()
 
 
@@ -30,21 +32,31 @@ def _find_default_model():
 
 class CaptionEntailment(Entailment):
     def __init__(self, model: str, threshold: Optional[float], threads: Optional[int],
-                 knowledge: bool = True):
+                 knowledge: bool = True, runtime: Optional[str] = None):
         self.model_name = model
+        self.runtime = runtime
         self.threshold = threshold
         self.knowledge = knowledge
         self.threads = threads
 
     def _load(self):
+        """(model, tokenizer, saved JSON): an OnnxVE or the torch cross-encoder."""
+        from riveg_agent.onnx_models import choose_runtime
+        from riveg_agent.ve.io import resolve_model
+        runtime = choose_runtime(self.runtime, resolve_model(self.model_name))
         with _load_lock:  # one load even when posts run in threads
-            if self.model_name not in _cache:
-                from riveg_agent.ve.io import load
-                _cache[self.model_name] = load(self.model_name)
-        if self.threads:
+            if (self.model_name, runtime) not in _cache:
+                if runtime == "onnx":
+                    from riveg_agent.ve.onnx import OnnxVE
+                    ve = OnnxVE(self.model_name, self.threads)
+                    _cache[self.model_name, runtime] = (ve, ve.tokenizer, ve.data)
+                else:
+                    from riveg_agent.ve.io import load
+                    _cache[self.model_name, runtime] = load(self.model_name)
+        if self.threads and runtime == "torch":
             import torch
             torch.set_num_threads(self.threads)
-        return _cache[self.model_name]
+        return _cache[self.model_name, runtime]
 
     @property
     def reads_expansions(self) -> bool:
@@ -94,8 +106,9 @@ class CaptionEntailment(Entailment):
 
 
 def factory(model: str = DEFAULT_MODEL, threshold: Optional[float] = None,
-            threads: Optional[int] = None, knowledge: bool = True) -> CaptionEntailment:
-    return CaptionEntailment(model, threshold, threads, knowledge)
+            threads: Optional[int] = None, knowledge: bool = True,
+            runtime: Optional[str] = None) -> CaptionEntailment:
+    return CaptionEntailment(model, threshold, threads, knowledge, runtime)
 
 
 def register(registry) -> None:

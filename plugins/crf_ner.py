@@ -4,7 +4,9 @@ tokens (riveg_agent.ner.tokens), tagged, and each entity's tokens are mapped bac
 offsets, so that text == post.text[start:end]; a post that brings its own
 words (`Post.tokens`, a CoNLL dataset's) is tagged on those. Without knowledge (or with
 use_knowledge false) it tags the post alone; it was trained with knowledge
-dropout for that case. Registering imports no torch; the model loads on first
+dropout for that case. `runtime`: "onnx" (the default where the model folder
+has an ONNX export: onnxruntime + numpy CRF, no torch or transformers) or
+"torch" (same tags). Registering imports no torch; the model loads on first
 use."""
 from __future__ import annotations
 
@@ -23,17 +25,18 @@ LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on
 
 class CrfRecognizer(Recognizer):
     def __init__(self, model: str = DEFAULT_MODEL, use_knowledge: bool = True,
-                 threads: Optional[int] = None, knowledge_threshold: Optional[float] = None):
+                 threads: Optional[int] = None, knowledge_threshold: Optional[float] = None,
+                 runtime: Optional[str] = None):
         self.model_name = model
+        self.runtime = runtime
+        self._runtime: Optional[str] = None
         self.use_knowledge = use_knowledge
         self.threads = threads
         self.knowledge_threshold = knowledge_threshold
 
     def confidence(self, post: Post) -> float:
         """The CRF's probability of its best tag path for the post alone."""
-        from riveg_agent.ner.predict import predict_with_confidence
-        model, tokenizer = self._load()
-        return predict_with_confidence(model, tokenizer, [([w for w, _, _ in _tokens(post)], None)])[1][0]
+        return self._predict([([w for w, _, _ in _tokens(post)], None)])[1][0]
 
     def needs_knowledge(self, post: Post) -> bool:
         """Adaptive knowledge: with `knowledge_threshold` set, a post whose
@@ -43,7 +46,26 @@ class CrfRecognizer(Recognizer):
             return True
         return self.confidence(post) < self.knowledge_threshold
 
+    def runtime_used(self) -> str:
+        if self._runtime is None:
+            from riveg_agent.onnx_models import choose_runtime
+            self._runtime = choose_runtime(self.runtime, resolve_model(self.model_name))
+        return self._runtime
+
+    def _predict(self, items):
+        """(tags, CRF path probability) of each (tokens, knowledge or None)."""
+        model, tokenizer = self._load()
+        if self.runtime_used() == "onnx":
+            return model.predict_with_confidence(items)
+        from riveg_agent.ner.predict import predict_with_confidence
+        return predict_with_confidence(model, tokenizer, items)
+
     def _load(self):
+        """(tagger, tokenizer): an OnnxTagger and its tokenizer, or the torch model."""
+        if self.runtime_used() == "onnx":
+            from riveg_agent.ner.onnx import load_cached as load_onnx
+            tagger = load_onnx(self.model_name, self.threads)
+            return tagger, tagger.tokenizer
         from riveg_agent.ner.io import load_cached
         if self.threads:
             import torch
@@ -68,15 +90,13 @@ class CrfRecognizer(Recognizer):
     def recognize_many(self, posts: list[Post],
                        knowledge: list[Optional[Knowledge]]) -> list[list[EntitySpan]]:
         """Batched form of recognize (same output, faster per post)."""
-        from riveg_agent.ner.predict import predict_tags
         from riveg_agent.scoring.spans import bio_to_spans
-        model, tokenizer = self._load()
         toks = [_tokens(p) for p in posts]
         items = []
         for t, k in zip(toks, knowledge):
             know = k.text.split() if (self.use_knowledge and k is not None and k.text.strip()) else None
             items.append(([w for w, _, _ in t], know))
-        tags = predict_tags(model, tokenizer, items)
+        tags = self._predict(items)[0]
         out = []
         for post, t, tg in zip(posts, toks, tags):
             spans = []
@@ -95,8 +115,9 @@ def _tokens(post: Post) -> list[tuple[str, int, int]]:
 
 
 def factory(model: str = DEFAULT_MODEL, use_knowledge: bool = True,
-            threads: Optional[int] = None, knowledge_threshold: Optional[float] = None) -> CrfRecognizer:
-    return CrfRecognizer(model, use_knowledge, threads, knowledge_threshold)
+            threads: Optional[int] = None, knowledge_threshold: Optional[float] = None,
+            runtime: Optional[str] = None) -> CrfRecognizer:
+    return CrfRecognizer(model, use_knowledge, threads, knowledge_threshold, runtime)
 
 
 def register(registry) -> None:

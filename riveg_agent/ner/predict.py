@@ -8,7 +8,8 @@ import torch
 
 from riveg_agent.scoring.spans import PRF, bio_to_spans, score_spans
 
-from riveg_agent.ner.model import PlimTagger, SubwordCache, collate, encode
+from riveg_agent.ner.encoding import SubwordCache, encode, tag_batched
+from riveg_agent.ner.model import PlimTagger, collate
 from riveg_agent.ner.readers import TYPES, Example
 
 
@@ -26,21 +27,13 @@ def predict_with_confidence(model: PlimTagger, tokenizer,
     """predict_tags, plus each post's CRF probability of its tag path."""
     subwords = subwords or SubwordCache(tokenizer)
     enc = [encode(subwords, t, k, model.config.max_length) for t, k in items]
-    order = sorted(range(len(enc)), key=lambda i: len(enc[i].input_ids))
-    out: list[Optional[list[str]]] = [None] * len(enc)
-    conf = [0.0] * len(enc)
     was_training = model.training
     model.eval()
     with torch.inference_mode():
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
-            tags, probs = model.decode_with_confidence(collate([enc[i] for i in idx], tokenizer.pad_token_id))
-            for i, t, p in zip(idx, tags, probs):
-                kept = len(enc[i].word_starts)
-                out[i] = t[:kept] + ["O"] * (enc[i].n_words - kept)
-                conf[i] = p
+        out = tag_batched(enc, batch_size,
+                          lambda batch: model.decode_with_confidence(collate(batch, tokenizer.pad_token_id)))
     model.train(was_training)
-    return out, conf  # type: ignore[return-value]
+    return out
 
 
 def score(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> dict[str, Any]:

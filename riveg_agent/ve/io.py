@@ -40,16 +40,23 @@ def save(model, tokenizer, folder: Path, fp16: bool = True,
 
 def load(name_or_path: str):
     """(model in eval mode, float32, tokenizer, the saved JSON) from a folder."""
-    from riveg_agent.ve.model import CrossEncoderVE, VeConfig
+    from riveg_agent.ve.model import CrossEncoderVE
     folder = resolve_model(name_or_path)
     data = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
-    config = VeConfig.from_dict(data["ve_config"])
-    if "use_expansions" not in data["ve_config"]:
-        # folders saved before the field: what the training config says
-        config.use_expansions = bool((data.get("train_config") or {}).get("expansions_dir"))
+    config = saved_config(data)
     if config.encoder_config is None:
         raise ModelError(f"{folder / CONFIG}: ve_config.encoder_config is missing")
     model = CrossEncoderVE(config, load_encoder(config.encoder, config.encoder_config))
     model_folder.load_weights(model, folder)
     model.eval()
     return model, load_tokenizer(str(folder)), data
+
+
+def saved_config(data: dict[str, Any]):
+    """The VeConfig of a folder's saved JSON."""
+    from riveg_agent.ve.config import VeConfig
+    config = VeConfig.from_dict(data["ve_config"])
+    if "use_expansions" not in data["ve_config"]:
+        # folders saved before the field: what the training config says
+        config.use_expansions = bool((data.get("train_config") or {}).get("expansions_dir"))
+    return config

@@ -10,39 +10,13 @@ description, and was also trained without it, so it works either way. Any
 Hugging Face encoder (riveg_agent.ner.encoders)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 from torch import nn
 
 from riveg_agent.ner.encoders import load_encoder
-
-
-@dataclass
-class VeConfig:
-    """What the model is; saved as JSON beside the weights."""
-
-    encoder: str = "minilm"
-    max_length: int = 192
-    dropout: float = 0.1
-    threshold: float = 0.5  # on the entail probability; chosen on dev by training
-    use_knowledge: bool = False  # trained with the post's auxiliary knowledge
-    # trained on `Name (TYPE) – expansion`; False: on `Name (TYPE)` alone, and
-    # fed that at run time too (an unseen expansion costs accuracy)
-    use_expansions: bool = True
-    encoder_config: Optional[dict[str, Any]] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "VeConfig":
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-
-def image_side(text: str, caption: str, knowledge: str = "") -> str:
-    return " [SEP] ".join(part for part in (text, knowledge, caption) if part)
+from riveg_agent.ve.config import VeConfig, image_side, length_order  # noqa: F401 (re-exported)
 
 
 def tokenize(tokenizer, expressions: Sequence[str], texts: Sequence[str],
@@ -89,10 +63,7 @@ class CrossEncoderVE(nn.Module):
         self.eval()
         if not self.config.use_knowledge or knowledge is None:
             knowledge = [""] * len(expressions)
-        # Batches of similar length (characters as the proxy): little padding,
-        # so a batch of many posts costs no more than the posts one by one.
-        order = sorted(range(len(expressions)), key=lambda i: len(expressions[i]) + len(texts[i])
-                       + len(captions[i]) + len(knowledge[i]))
+        order = length_order(expressions, texts, captions, knowledge)
         probs: list[float] = [0.0] * len(expressions)
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]

@@ -36,9 +36,9 @@ def test_plugin_maps_entity_tokens_to_character_offsets(saved_tiny, monkeypatch)
                 tags.append(("I-PER" if prev else "B-PER") if cap else "O")
                 prev = cap
             out.append(tags)
-        return out
+        return out, [1.0] * len(out)
 
-    monkeypatch.setattr(predict, "predict_tags", fake)
+    monkeypatch.setattr(predict, "predict_with_confidence", fake)
     rec = crf_ner.factory(model=saved_tiny)
     text = "astronaut  Eileen   Collins visits #Houston, ok"
     spans = rec.recognize(Post("p", text), Knowledge("Eileen Collins (person)", "k"))

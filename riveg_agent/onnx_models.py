@@ -1,0 +1,195 @@
+"""ONNX Runtime forms of the model folders (NER tagger, VE cross-encoder), so
+inference needs neither torch nor transformers.
+
+`model.onnx` beside `model.safetensors` holds the network's graph only: its
+weight tensors are ONNX external data that point at their bytes inside the
+folder's `model.safetensors` (fp16 there, cast to fp32 in the graph, as the
+torch path loads them), so an export adds about a megabyte, not a second copy
+of the weights. `onnx.json` records the sha256 of the graph and of the
+safetensors it was exported and checked against: a folder whose safetensors
+changed since (retrained) is refused until re-exported, never read at wrong
+offsets (the exporter also merges initializers that were equal then).
+Exporting (torch + the `onnx` package, dev extra) happens once, by
+`scripts/export_onnx.py`; running needs onnxruntime and tokenizers only."""
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from riveg_agent.core.errors import ModelError
+from riveg_agent.model_folder import WEIGHTS
+
+GRAPH = "model.onnx"
+EXPORT = "onnx.json"
+OPSET = 17
+RUNTIMES = ("onnx", "torch")
+
+
+def safetensors_header(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """(the raw header bytes, 8-byte length included; the parsed header)."""
+    with path.open("rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        raw = f.read(n)
+    return struct.pack("<Q", n) + raw, json.loads(raw)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def has_export(folder: Path) -> bool:
+    return (folder / GRAPH).is_file() and (folder / EXPORT).is_file()
+
+
+def choose_runtime(runtime: Optional[str], folder: Path) -> str:
+    """The plugins' `runtime` parameter: None means onnx when the folder has an export."""
+    if runtime is None:
+        return "onnx" if has_export(folder) else "torch"
+    if runtime not in RUNTIMES:
+        raise ModelError(f"runtime must be one of {', '.join(RUNTIMES)}, not '{runtime}'")
+    if runtime == "onnx" and not has_export(folder):
+        raise ModelError(f"{folder}: no {GRAPH} / {EXPORT}; run `python scripts/export_onnx.py {folder}`")
+    return runtime
+
+
+# --- export (torch, onnx) -------------------------------------------------
+
+_ST_TO_ONNX = {"F16": 10, "F32": 1, "I64": 7, "BF16": 16}  # onnx.TensorProto data types
+
+
+def export(module, args: tuple, input_names: list[str], output_names: list[str],
+           dynamic_axes: dict[str, dict[int, str]], folder: Path, prefix: str,
+           extra: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """Export `module` (a wrapper whose parameters are `prefix` + the folder's
+    safetensors keys) to folder/model.onnx with its weights linked into
+    folder/model.safetensors; writes and returns folder/onnx.json."""
+    import tempfile
+
+    import onnx
+    import torch
+    from onnx import TensorProto, helper
+
+    header_bytes, header = safetensors_header(folder / WEIGHTS)
+    base = len(header_bytes)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / GRAPH
+        # no constant folding: the initializers keep their parameter names
+        # (folding would transpose linear weights into new, unnamed tensors);
+        # onnxruntime folds those transposes and the casts once, at load.
+        torch.onnx.export(module, args, str(raw), input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes, opset_version=OPSET, dynamo=False,
+                          do_constant_folding=False)
+        graph_model = onnx.load(str(raw))
+    graph = graph_model.graph
+    kept, casts, linked = [], [], 0
+    for init in graph.initializer:
+        key = init.name[len(prefix):] if init.name.startswith(prefix) else None
+        info = header.get(key) if key else None
+        if info is None or list(info["shape"]) != list(init.dims) or info["dtype"] not in _ST_TO_ONNX:
+            kept.append(init)  # a constant of the graph (position ids, ...): stays inline
+            continue
+        stored = _ST_TO_ONNX[info["dtype"]]
+        begin, end = info["data_offsets"]
+        name = init.name if stored == init.data_type else f"{init.name}::stored"
+        t = TensorProto(name=name, data_type=stored, dims=list(init.dims))
+        t.data_location = TensorProto.EXTERNAL
+        for k, v in (("location", WEIGHTS), ("offset", str(base + begin)), ("length", str(end - begin))):
+            entry = t.external_data.add()
+            entry.key, entry.value = k, v
+        kept.append(t)
+        if name != init.name:
+            casts.append(helper.make_node("Cast", [name], [init.name], to=init.data_type,
+                                          name=f"cast::{init.name}"))
+        linked += 1
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    data = graph_model.SerializeToString()
+    (folder / GRAPH).write_bytes(data)
+    # the exported graph against the module on the sample inputs
+    import onnxruntime as ort
+    got = ort.InferenceSession(str(folder / GRAPH), providers=["CPUExecutionProvider"]).run(
+        None, {n: a.numpy() for n, a in zip(input_names, args)})[0]
+    diff = float(np.abs(got - module(*args).numpy()).max())
+    if not diff <= 1e-3:
+        raise ModelError(f"{folder / GRAPH}: outputs differ from torch's by {diff} on the sample")
+    info = {"graph": GRAPH, "graph_sha256": _sha256(data), "weights": WEIGHTS,
+            "weights_sha256": _sha256((folder / WEIGHTS).read_bytes()),
+            "linked_tensors": linked, "sample_max_abs_diff": diff, "inputs": input_names, "outputs": output_names,
+            "opset": OPSET, "torch": torch.__version__, "onnx": onnx.__version__, **(extra or {})}
+    (folder / EXPORT).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return info
+
+
+# --- run (onnxruntime, tokenizers) ----------------------------------------
+
+def session(folder: Path, threads: Optional[int] = None):
+    """An onnxruntime session on folder/model.onnx, after checking it is the
+    recorded graph and the safetensors it was exported against."""
+    import onnxruntime as ort
+
+    from riveg_agent.llm.catalogue import file_sha256  # cached by size and mtime
+
+    info = json.loads((folder / EXPORT).read_text(encoding="utf-8"))
+    data = (folder / GRAPH).read_bytes()
+    if _sha256(data) != info["graph_sha256"]:
+        raise ModelError(f"{folder / GRAPH}: sha256 does not match {EXPORT}; re-export it")
+    if file_sha256(folder / WEIGHTS) != info["weights_sha256"]:
+        raise ModelError(f"{folder / WEIGHTS} is not the file {GRAPH} was exported against; "
+                         f"re-export it (python scripts/export_onnx.py {folder})")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads or 0  # 0: onnxruntime's default (the cores)
+    opts.inter_op_num_threads = 1
+    # a path, not bytes: the external weights are found relative to it
+    return ort.InferenceSession(str(folder / GRAPH), opts, providers=["CPUExecutionProvider"])
+
+
+class Tokenizer:
+    """The folder's tokenizer.json through the `tokenizers` library (what
+    transformers' fast tokenizer runs underneath), with the attributes and
+    call that riveg_agent.ner.encoding uses, and the VE's padded pairs."""
+
+    def __init__(self, folder: Path):
+        from tokenizers import Tokenizer as Backend
+        self.backend = Backend.from_file(str(folder / "tokenizer.json"))
+        self.backend.no_truncation()
+        self.backend.no_padding()
+        config_file = folder / "tokenizer_config.json"
+        config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
+
+        def token_id(key: str) -> Optional[int]:
+            token = config.get(key)
+            token = token.get("content") if isinstance(token, dict) else token
+            return self.backend.token_to_id(token) if token else None
+
+        self.cls_token_id, self.sep_token_id = token_id("cls_token"), token_id("sep_token")
+        self.bos_token_id, self.eos_token_id = token_id("bos_token"), token_id("eos_token")
+        self.unk_token_id, self.pad_token_id = token_id("unk_token"), token_id("pad_token")
+        self.pad_token = config.get("pad_token")
+        self.pad_type_id = int(config.get("pad_token_type_id", 0))
+
+    def __call__(self, texts: Sequence[str], add_special_tokens: bool = True) -> dict[str, list[list[int]]]:
+        enc = self.backend.encode_batch(list(texts), add_special_tokens=add_special_tokens)
+        return {"input_ids": [e.ids for e in enc]}
+
+    def pairs(self, firsts: Sequence[str], seconds: Sequence[str], max_length: int) -> dict[str, np.ndarray]:
+        """[CLS] first [SEP] second [SEP], the second cut first, padded to the
+        longest: what transformers does for truncation="only_second", padding=True."""
+        self.backend.enable_truncation(max_length, strategy="only_second")
+        self.backend.enable_padding(pad_id=self.pad_token_id or 0, pad_type_id=self.pad_type_id,
+                                    pad_token=self.pad_token or "[PAD]")
+        try:
+            enc = self.backend.encode_batch(list(zip(firsts, seconds)))
+        finally:
+            self.backend.no_truncation()
+            self.backend.no_padding()
+        return {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
