@@ -182,7 +182,7 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
         if out[name] is not None:
             continue
         before = WORD.findall(low[max(0, s - 30):s])[-1:]
-        first = name.split()[0].lower()
+        first = name.split()[0].split("-")[0].lower()
         if before and (before[0] in TITLE_GENDER or RELATIONS.get(before[0].rstrip("s"))):
             out[name] = TITLE_GENDER.get(before[0]) or RELATIONS.get(before[0].rstrip("s"))
         elif (first in MALE_NAMES) != (first in FEMALE_NAMES):  # "Kim", "Jean": either
@@ -194,7 +194,7 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
                     out[name] = "m" if w in MALE else "f"
                     break
     for p in people:  # names never spelt out whole in the text: the first-name list alone
-        first = p.split()[0].lower()
+        first = p.split()[0].split("-")[0].lower()
         if out[p] is None and (first in MALE_NAMES) != (first in FEMALE_NAMES):
             out[p] = "m" if first in MALE_NAMES else "f"
     return out
@@ -204,7 +204,7 @@ def _lean(name: str) -> Optional[str]:
     """A first name's likely gender from its ending (Sunita, Butch), for names
     the lists lack; a tie-break only, never a reason to rule someone out.
     None when the ending says nothing (-y, -i, -e, -s)."""
-    first = name.split()[0].lower()
+    first = name.split()[0].split("-")[0].lower()
     if first in MALE_NAMES or first in FEMALE_NAMES:
         return None
     if first.endswith(("a", "ie", "ine", "elle", "ette", "lyn")):
@@ -302,7 +302,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     # 1. a relation stated in the post: "her sister", "Serena's brother", "the coach"
     rel = re.search(r"(?:\b(his|her|their)|(\S+?)['’]s|\bthe)\s+(" + "|".join(map(re.escape, RELATIONS))
                     + r")s?\b(?:\s+of\s+(\S+))?", question, re.I)
-    if rel:
+    if rel and not rel.group(0).lower().endswith(rel.group(3).lower() + "s"):  # "the sisters": a group (5.)
         word = rel.group(3).lower()
         kin = {word} | SAME_RELATION.get(word, set())
         owner_word = (rel.group(2) or rel.group(4) or "").lower()

@@ -283,14 +283,15 @@ class RuleRouter:
         return route_to(self.tools[intent], question, m, entities, focus, text, source)
 
 
-CONTRACTIONS = [(r"\b(he|she|it|that|what|where|who|there|how|here)['’]s\b", r"\1 is"),
+CONTRACTIONS = [(r"\b(?:wat|wot)\b", "what"), (r"\b(what|where|who|how)s\b", r"\1 is"),
+                (r"\b(he|she|it|that|what|where|who|there|how|here)['’]s\b", r"\1 is"),
                 (r"\b(they|you|we)['’]re\b", r"\1 are"), (r"\bcan['’]t\b", "can not"),
                 (r"\bwon['’]t\b", "will not"), (r"\b(\w+)n['’]t\b", r"\1 not")]
 
 
 def expand(question: str) -> str:
-    """Contractions of pronouns and question words spelt out ("she's" -> "she is");
-    names keep their possessive ("Serena's sister")."""
+    """Contractions of pronouns and question words spelt out ("she's", "whos" -> "she is",
+    "who is"; "wat" -> "what"); names keep their possessive ("Serena's sister")."""
     for pattern, repl in CONTRACTIONS:
         question = re.sub(pattern, repl, question, flags=re.I)
     return question

@@ -42,7 +42,7 @@ def test_routing_set_is_big_enough():
 @pytest.mark.parametrize("name", ["routing_set.jsonl", "routing_heldout.jsonl",
                                   "routing_heldout2.jsonl", "routing_heldout3.jsonl",
                                   "routing_dev_v2.jsonl", "routing_dev_v3.jsonl", "routing_dev_v4.jsonl",
-                                  "routing_dev_v5.jsonl"])
+                                  "routing_dev_v5.jsonl", "routing_dev_v6.jsonl"])
 def test_fallback_router_accuracy(infos, name):
     score = evaluate(RuleRouter(infos), load_set(HERE / name))
     assert score.accuracy >= 0.95, score.misses
