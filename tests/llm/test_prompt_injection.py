@@ -38,9 +38,15 @@ def test_rendered_prompts_keep_their_structure(case, fast_pipeline):
 
 
 @pytest.fixture(scope="module")
-def results(fast_pipeline):
-    """The real chain's result of every case (computed once for the tests below)."""
-    return {c["id"]: fast_pipeline.run(make_post(c["id"], c["text"], None)) for c in CASES}
+def results():
+    """The real chain's result of every case (computed once for the tests below),
+    with expansions always made: they pass the post through the LLM too."""
+    from riveg_agent.core.config import load_config
+    from riveg_agent.core.pipeline import Pipeline
+    cfg = load_config("fast")
+    cfg.expansions = "always"
+    with Pipeline(cfg) as nlp:
+        return {c["id"]: nlp.run(make_post(c["id"], c["text"], None)) for c in CASES}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
