@@ -68,6 +68,7 @@ def main() -> None:
                               env=env, stdout=subprocess.DEVNULL, stderr=log)
     proc = psutil.Process(server.pid)
     peak = {"rss": 0}
+    samples: list[tuple[float, int]] = []  # (monotonic time, RSS): is memory flat under load?
     sampling = threading.Event()
 
     def sample() -> None:
@@ -75,6 +76,7 @@ def main() -> None:
             try:
                 rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
                 peak["rss"] = max(peak["rss"], rss)
+                samples.append((time.monotonic(), rss))
             except psutil.Error:
                 pass
             time.sleep(0.2)
@@ -148,6 +150,8 @@ def main() -> None:
         "errors": sum(n for s, n in statuses.items() if s not in (200, 429)) + len(failures),
         "statuses": {str(k): v for k, v in sorted(statuses.items())}, "transport_failures": failures[:5],
         "server_peak_rss_mib": round(peak["rss"] / 2**20), "cpus": os.cpu_count(),
+        # RSS over the load phase: mean of its first and of its last quarter
+        **rss_quarters(samples, started, started + wall),
     }
     print(json.dumps(report, indent=2))
     if args.out:
@@ -155,6 +159,16 @@ def main() -> None:
         args.out.write_text(json.dumps(report, indent=2) + "\n")
     if report["status_5xx"]:
         sys.exit(1)
+
+
+def rss_quarters(samples: list[tuple[float, int]], start: float, end: float) -> dict:
+    q = (end - start) / 4
+    first = [r for t, r in samples if start <= t < start + q]
+    last = [r for t, r in samples if end - q <= t <= end]
+    if not first or not last:
+        return {}
+    mib = lambda xs: round(sum(xs) / len(xs) / 2**20)  # noqa: E731
+    return {"rss_first_quarter_mib": mib(first), "rss_last_quarter_mib": mib(last)}
 
 
 if __name__ == "__main__":
