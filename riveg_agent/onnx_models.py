@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+import threading
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -164,16 +165,19 @@ class Tokenizer:
         config_file = folder / "tokenizer_config.json"
         config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
 
+        def token(key: str) -> Optional[str]:
+            value = config.get(key)
+            return value.get("content") if isinstance(value, dict) else value
+
         def token_id(key: str) -> Optional[int]:
-            token = config.get(key)
-            token = token.get("content") if isinstance(token, dict) else token
-            return self.backend.token_to_id(token) if token else None
+            return self.backend.token_to_id(token(key)) if token(key) else None
 
         self.cls_token_id, self.sep_token_id = token_id("cls_token"), token_id("sep_token")
         self.bos_token_id, self.eos_token_id = token_id("bos_token"), token_id("eos_token")
         self.unk_token_id, self.pad_token_id = token_id("unk_token"), token_id("pad_token")
-        self.pad_token = config.get("pad_token")
+        self.pad_token = token("pad_token")
         self.pad_type_id = int(config.get("pad_token_type_id", 0))
+        self._lock = threading.Lock()  # pairs() sets and resets the backend's truncation
 
     def __call__(self, texts: Sequence[str], add_special_tokens: bool = True) -> dict[str, list[list[int]]]:
         enc = self.backend.encode_batch(list(texts), add_special_tokens=add_special_tokens)
@@ -182,14 +186,15 @@ class Tokenizer:
     def pairs(self, firsts: Sequence[str], seconds: Sequence[str], max_length: int) -> dict[str, np.ndarray]:
         """[CLS] first [SEP] second [SEP], the second cut first, padded to the
         longest: what transformers does for truncation="only_second", padding=True."""
-        self.backend.enable_truncation(max_length, strategy="only_second")
-        self.backend.enable_padding(pad_id=self.pad_token_id or 0, pad_type_id=self.pad_type_id,
-                                    pad_token=self.pad_token or "[PAD]")
-        try:
-            enc = self.backend.encode_batch(list(zip(firsts, seconds)))
-        finally:
-            self.backend.no_truncation()
-            self.backend.no_padding()
+        with self._lock:
+            self.backend.enable_truncation(max_length, strategy="only_second")
+            self.backend.enable_padding(pad_id=self.pad_token_id or 0, pad_type_id=self.pad_type_id,
+                                        pad_token=self.pad_token or "[PAD]")
+            try:
+                enc = self.backend.encode_batch(list(zip(firsts, seconds)))
+            finally:
+                self.backend.no_truncation()
+                self.backend.no_padding()
         return {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
