@@ -47,6 +47,7 @@ class CrfRecognizer(Recognizer):
         return self.confidence(post) < self.knowledge_threshold
 
     def runtime_used(self) -> str:
+        """"onnx" or "torch": the `runtime` parameter, resolved once against the model folder."""
         if self._runtime is None:
             from riveg_agent.onnx_models import choose_runtime
             self._runtime = choose_runtime(self.runtime, resolve_model(self.model_name))
