@@ -1,7 +1,7 @@
 """Adaptive knowledge: skip the LLM where the CRF is sure of the post alone.
 
     python benchmarks/adaptive_knowledge.py --data-dir ../shared/data [--model plim-minilm-t17]
-        [--split dev] [--knowledge-file F] [--time-knowledge 8] [--json OUT]
+        [--split dev] [--knowledge-file F] [--limit N] [--time-knowledge 8] [--json OUT]
 
 Each tweet is tagged twice with the shipped recognizer: on the post alone
 (with the CRF's probability of its best tag path) and with the local LLM's
@@ -59,6 +59,7 @@ def main() -> None:
     ap.add_argument("--model", default="plim-minilm-t17")
     ap.add_argument("--split", default="dev", choices=["dev", "test"])
     ap.add_argument("--knowledge-file", type=Path)
+    ap.add_argument("--limit", type=int, help="the first N tweets only (e.g. 200: the knowledge ablation's subset)")
     ap.add_argument("--time-knowledge", type=int, default=8, help="posts to time the knowledge call on (0: skip)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", type=Path)
@@ -72,7 +73,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     conll, _ = dataset_files(args.data_dir, "twitter2017", args.split)
-    examples = load_examples(conll)
+    examples = load_examples(conll)[: args.limit]
     kfile = args.knowledge_file or DEFAULT_FILES[args.split]
     local = align_knowledge([e.tokens for e in examples], read_knowledge(kfile), kfile)
     model, tokenizer = load_cached(args.model)
