@@ -18,12 +18,7 @@ def list_plugins(as_json: bool = typer.Option(False, "--json", help="machine-rea
     from riveg_agent.core.registry import ROLE_TITLES, ROLES, default_registry
 
     reg = default_registry()
-    rows = []
-    for spec in reg.all():
-        reason = spec.availability()
-        rows.append({"role": spec.role, "name": spec.name, "distribution": spec.distribution,
-                     "status": "usable" if reason is None else f"unavailable: {reason}",
-                     "description": spec.description})
+    rows = reg.describe()
     if as_json:
         typer.echo(json.dumps({"plugins": rows, "load_errors": reg.load_errors}, indent=2))
         return

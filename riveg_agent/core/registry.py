@@ -199,6 +199,17 @@ class Registry:
         self._ensure()
         return [spec for role in ROLES for _, spec in sorted(self._plugins[role].items())]
 
+    def describe(self) -> list[dict[str, Any]]:
+        """Every plugin as a row: role, name, distribution, usable or why not,
+        description (what `riveg plugins list` and the server's /v1/plugins show)."""
+        rows = []
+        for spec in self.all():
+            reason = spec.availability()
+            rows.append({"role": spec.role, "name": spec.name, "distribution": spec.distribution,
+                         "status": "usable" if reason is None else f"unavailable: {reason}",
+                         "description": spec.description})
+        return rows
+
 
 _default: Optional[Registry] = None
 

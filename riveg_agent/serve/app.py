@@ -262,15 +262,9 @@ def create_app(settings: Optional[ServeSettings] = None, pipeline: Optional[Pipe
     async def plugins():
         def rows() -> dict:
             reg = service.pipeline.registry
-            found = []
-            for spec in reg.all():
-                reason = spec.availability()
-                found.append({"role": spec.role, "name": spec.name, "distribution": spec.distribution,
-                              "status": "usable" if reason is None else f"unavailable: {reason}",
-                              "description": spec.description})
             return {"config": service.pipeline.config.name,
                     "selected": {r: service.pipeline.plugin_name(r) for r in service.pipeline.config.roles},
-                    "plugins": found, "load_errors": [list(e) for e in reg.load_errors]}
+                    "plugins": reg.describe(), "load_errors": [list(e) for e in reg.load_errors]}
         return await run_in_threadpool(rows)
 
     @app.get("/healthz", response_model=Health, summary="The process answers")
