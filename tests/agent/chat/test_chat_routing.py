@@ -1,36 +1,19 @@
 """Routing: names, pronouns and follow-ups resolved against the post's
 entities; the fallback router on the routing set; the LLM router driven by a
 scripted fake chat model (its JSON, its failures, the tool list it is given)."""
-from paths import CHAT_SETS, PLUGIN_SRC
+from paths import CHAT_SETS
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from riveg_agent.agent.chat.llm_router import LLMRouter
 from riveg_agent.agent.chat.mentions import find_mentions
-from riveg_agent.agent.chat.routing import EXPLAIN, Focus, RuleRouter, tool_info
+from riveg_agent.agent.chat.routing import EXPLAIN, Focus, RuleRouter
 from riveg_agent.agent.chat.routing_eval import evaluate, load_set
-from riveg_agent.core.roles import Post
-from riveg_agent.agent.tools import PostContext, make_tools
-from riveg_agent.core.state import ChainState
 
 HERE = CHAT_SETS
 DEMO = [("NASA", "ORG"), ("Eileen Collins", "PER"), ("Johnson Space Center", "ORG"), ("Houston", "LOC")]
-
-
-@pytest.fixture(scope="module")
-def infos():
-    sys.path.insert(0, str(PLUGIN_SRC))
-    try:
-        from riveg_hello.plugin import image_colour_tool
-    finally:
-        sys.path.remove(str(PLUGIN_SRC))
-
-    ctx = PostContext(None, ChainState(Post("t", "", None)))
-    return [tool_info(t) for t in make_tools(ctx) + [image_colour_tool(None, ctx)]]
 
 
 def test_routing_set_is_big_enough():

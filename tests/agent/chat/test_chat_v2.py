@@ -3,10 +3,8 @@ resolution (clarify, several entities, relations, ordinals, typos, names not
 in the post), confidence questions as `explain`, truthful answers about what
 an entity is, and every answer's facts checked against the tool results of
 conversations run over fake plugins."""
-from paths import PLUGIN_SRC
 import json
 import re
-import sys
 
 import pytest
 from PIL import Image
@@ -17,12 +15,10 @@ from riveg_agent.agent.chat.answer import weak_expansion, what_is
 from riveg_agent.agent.chat.intent_model import INTENTS
 from riveg_agent.agent.chat.mentions import find_mentions
 from riveg_agent.agent.chat.resolve import genders, relations
-from riveg_agent.agent.chat.routing import CLARIFY, EXAMPLES, EXPLAIN, Focus, RuleRouter, normalise, tool_info
+from riveg_agent.agent.chat.routing import CLARIFY, EXAMPLES, EXPLAIN, Focus, RuleRouter, normalise
 from riveg_agent.agent.chat.routing_eval import same_entities
-from riveg_agent.agent.tools import PostContext, make_tools
 from riveg_agent.core.roles import (Detection, EntailmentDecision, EntitySpan, Entailment, Expander, Expression,
-                                    Grounder, Knowledge, KnowledgeGenerator, Post, Recognizer)
-from riveg_agent.core.state import ChainState
+                                    Grounder, Knowledge, KnowledgeGenerator, Recognizer)
 
 COACHES = [("Pep Guardiola", "PER"), ("Jurgen Klopp", "PER"), ("Manchester City", "ORG"), ("Liverpool", "ORG")]
 COACHES_TEXT = "Pep Guardiola shakes hands with Jurgen Klopp before Manchester City face Liverpool."
@@ -33,14 +29,8 @@ COUPLE_TEXT = "Prince William and his wife Kate Middleton visit a hospital in Lo
 
 
 @pytest.fixture(scope="module")
-def router():
-    sys.path.insert(0, str(PLUGIN_SRC))
-    try:
-        from riveg_hello.plugin import image_colour_tool
-    finally:
-        sys.path.remove(str(PLUGIN_SRC))
-    ctx = PostContext(None, ChainState(Post("t", "", None)))
-    return RuleRouter([tool_info(t) for t in make_tools(ctx) + [image_colour_tool(None, ctx)]])
+def router(infos):
+    return RuleRouter(infos)
 
 
 def run(router, entities, text, questions):
