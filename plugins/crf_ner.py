@@ -10,6 +10,8 @@ has an ONNX export: onnxruntime + numpy CRF, no torch or transformers) or
 use."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Optional
 
 from riveg_agent.ner.locate import resolve_model
@@ -33,6 +35,10 @@ class CrfRecognizer(Recognizer):
         self.use_knowledge = use_knowledge
         self.threads = threads
         self.knowledge_threshold = knowledge_threshold
+        # Text-only tags of the posts needs_knowledge found sure: the recognizer
+        # stage that follows reuses them instead of tagging the post again.
+        self._sure: OrderedDict[tuple[str, ...], list[str]] = OrderedDict()
+        self._sure_lock = threading.Lock()
 
     def confidence(self, post: Post) -> float:
         """The CRF's probability of its best tag path for the post alone."""
@@ -44,7 +50,15 @@ class CrfRecognizer(Recognizer):
         LLM's knowledge (threshold chosen on dev: docs/results.md)."""
         if self.knowledge_threshold is None:
             return True
-        return self.confidence(post) < self.knowledge_threshold
+        words = [w for w, _, _ in _tokens(post)]
+        (tags,), (prob,) = self._predict([(words, None)])
+        if prob < self.knowledge_threshold:
+            return True
+        with self._sure_lock:
+            self._sure[tuple(words)] = tags
+            while len(self._sure) > 64:  # posts asked about but never recognized
+                self._sure.popitem(last=False)
+        return False
 
     def runtime_used(self) -> str:
         """"onnx" or "torch": the `runtime` parameter, resolved once against the model folder."""
@@ -97,7 +111,11 @@ class CrfRecognizer(Recognizer):
         for t, k in zip(toks, knowledge):
             know = k.text.split() if (self.use_knowledge and k is not None and k.text.strip()) else None
             items.append(([w for w, _, _ in t], know))
-        tags = self._predict(items)[0]
+        with self._sure_lock:
+            tags = [self._sure.pop(tuple(w), None) if k is None else None for w, k in items]
+        todo = [i for i, t in enumerate(tags) if t is None]
+        for i, t in zip(todo, self._predict([items[i] for i in todo])[0] if todo else []):
+            tags[i] = t
         out = []
         for post, t, tg in zip(posts, toks, tags):
             spans = []
