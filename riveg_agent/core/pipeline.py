@@ -180,12 +180,14 @@ class Pipeline:
 
     def generate_knowledge(self, state: ChainState) -> ChainState:
         """The post's knowledge even where the chain skipped it (the chat's and
-        MCP's generate_knowledge tool); the entities already found stay."""
-        self.advance(state, "knowledge")
-        if state.knowledge_skipped:
+        MCP's generate_knowledge tool, `riveg knowledge generate`); the entities
+        already found stay. No adaptive check: the knowledge is asked for."""
+        if "knowledge" not in state.done or state.knowledge_skipped:
+            self.advance(state, "captioner")
             state.exemplars = self.plugin("exemplars").retrieve(state.post, state.caption)
             state.knowledge = self.plugin("knowledge").generate(state.post, state.caption, state.exemplars)
             state.knowledge_skipped = False
+            state.done += [s for s in ("exemplars", "knowledge") if s not in state.done]
         return state
 
     def advance(self, state: ChainState, until: Optional[str] = None) -> ChainState:
