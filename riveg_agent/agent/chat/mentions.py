@@ -4,6 +4,7 @@ entities, names that are not in the post, pronouns, and plural targets
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -42,6 +43,35 @@ class Mentions:
         return self.known + self.unknown
 
 
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Accents dropped character by character ("Świątek" -> "Swiatek"), so the length
+    (and every offset) stays the same."""
+    import unicodedata
+    out = []
+    for ch in text:
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+def initials(name: str) -> str:
+    """"Anthony Davis" -> "AD", "Alexandria Ocasio-Cortez" -> "AOC" (words and hyphenated parts)."""
+    parts = [p for p in re.split(r"[\s-]+", fold(name)) if p and p.lower() not in STOP]
+    return "".join(p[0].upper() for p in parts if p[0].isalpha()) if len(parts) >= 2 else ""
+
+
+@lru_cache(maxsize=4096)
+def _name_parts(surface: str) -> frozenset:
+    """The words of a name, accents dropped, hyphenated ones also in parts ("Ocasio-Cortez")."""
+    out = set()
+    for t in re.findall(r"[A-Za-z0-9][\w'’.-]*", fold(surface)):
+        t = re.sub(r"['’]s$", "", t).rstrip(".'’").lower()
+        out.add(t)
+        out.update(p for p in t.split("-") if len(p) >= 3)
+    return frozenset(out)
+
+
 def _bare(word: str) -> str:
     """The word without a possessive or trailing dots ("LeBron's" -> "LeBron")."""
     return re.sub(r"['’]s$", "", word).rstrip(".'’")
@@ -76,7 +106,7 @@ def _edits(a: str, b: str) -> int:
 
 def _near(word: str, name_token: str) -> bool:
     """A misspelt, shortened or nicknamed form of one word of an entity name."""
-    w, t = word.lower(), name_token.lower()
+    w, t = fold(word).lower(), fold(name_token).lower()
     if w in STOP or w in QWORDS or w in PRONOUNS or w in common_words() or len(t) < 4:
         return False
     if NICKNAMES.get(w) == t:
@@ -90,6 +120,22 @@ _COMMON: set[str] = set()
 # Words after which a name comes ("where is …", "show me …", "segment …").
 NAME_SLOT = {"is", "are", "where", "who", "what", "find", "locate", "show", "me", "segment", "mask", "box",
              "see", "spot", "about", "outline", "and", "or"}
+
+
+SINGLE_SLOT = re.compile(
+    r"^(?:(?:ok|so|and|hey|but|wait)[\s,]+)?(?:where\s+is|where's|is|who\s+is|who's|show\s+me|find|locate|segment|mask)"
+    r"\s+([a-z][a-z-]{2,})\s*(?:there|here|in\s+there|in\s+(?:the|this)\s+(?:pic|picture|photo|image|shot|frame)"
+    r"|in\s+it|visible|at\s+all)?\s*[?!.]*\s*$")
+NOT_NAMES = {"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "nobody", "everything",
+             "anything", "something", "nothing", "there", "here", "this", "that", "these", "those", "which",
+             "what", "who", "where", "whom", "whose", "one", "ones", "all", "both", "each", "either", "neither",
+             "none", "other", "others", "another", "yours", "mine", "ours", "theirs", "myself", "yourself",
+             "right", "wrong", "true", "false", "sure", "correct", "real", "ready", "done", "possible"}
+
+
+def _reference_words() -> set[str]:
+    from riveg_agent.agent.chat.resolve import REFERENCE_WORDS, ROLE_NOUNS
+    return REFERENCE_WORDS | ROLE_NOUNS
 
 
 def common_words() -> set[str]:
@@ -111,11 +157,11 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     """`entities`: (surface, type) of the post, in post order."""
     out = Mentions()
     q = question.strip()
-    low = q.lower()
+    low = fold(q).lower()
     spans: list[tuple[int, int, str, bool]] = []  # start, end, canonical, known
     # 1. whole entity strings, longest first
     for surface, _ in sorted(entities, key=lambda e: -len(e[0])):
-        for m in re.finditer(r"(?<!\w)" + re.escape(surface.lower()) + r"(?!\w)", low):
+        for m in re.finditer(r"(?<!\w)" + re.escape(fold(surface).lower()) + r"(?!\w)", low):
             if not any(s < m.end() and m.start() < e for s, e, _, _ in spans):
                 start = m.start()
                 title = re.search(r"(\w+)\.?\s+$", q[:start])
@@ -126,10 +172,12 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     #    capitalised name around them is another name ("Venus Williams")
     toks = _tokens(q)
     for i, (word, s, e) in enumerate(toks):
-        if any(a < e and s < b for a, b, _, _ in spans) or word.lower() in STOP or len(word) < 3:
+        if any(a < e and s < b for a, b, _, _ in spans) or word.lower() in STOP or (len(word) < 3 and not word.isupper()):
             continue
         hits = [surf for surf, _ in entities
-                if word.lower() in {t.lower() for t, _, _ in _tokens(surf)}]
+                if fold(word).lower() in _name_parts(surf)]
+        if not hits and word.isupper() and 2 <= len(word) <= 4:  # initials: "AD", "AOC"
+            hits = [surf for surf, _ in entities if initials(surf) == word]
         if not hits:
             hits = [surf for surf, _ in entities if any(_near(word, t) for t, _, _ in _tokens(surf))]
         if hits and word[:1].isupper():
@@ -158,7 +206,9 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             run.append((word, s, e))
         elif run:
             # a lone capitalised first word ("Put a box…") is capitalised by position only
-            if not (run[0][1] == toks[0][1] and len(run) == 1 and len(toks) > 1):
+            # and a lone role or reference word ("the CEO", "the Mayor") names no one
+            if not (run[0][1] == toks[0][1] and len(run) == 1 and len(toks) > 1) and not (
+                    len(run) == 1 and run[0][0].lower() in _reference_words()):
                 spans.append((run[0][1], run[-1][2], q[run[0][1]:run[-1][2]], False))
             run = []
     # 4. a lower-case run of two or more words no question uses, right where a name goes
@@ -177,6 +227,16 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
         if len(run) >= 2:
             spans.append((run[0][1], run[-1][2], q[run[0][1]:run[-1][2]], False))
         run = []
+    # 5. a single lower-case word no question uses, alone in a name's slot
+    #    ("is obama there?", "where is messi"): a name not in the post
+    if not spans:
+        slot = SINGLE_SLOT.match(q)
+        if slot:
+            w = slot.group(1)
+            lw = w.lower()
+            if (len(common) > len(REFERENCE_WORDS) + 1 and lw not in common and lw not in STOP
+                    and lw not in QWORDS and lw not in PRONOUNS and lw not in NOT_NAMES):
+                spans.append((slot.start(1), slot.end(1), w, False))
     spans.sort()
     masked, last = [], 0
     for s, e, canon, known in spans:

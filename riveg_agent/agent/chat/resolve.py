@@ -123,6 +123,48 @@ TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "ge
               "organisations": ("ORG", None), "organizations": ("ORG", None), "bands": ("ORG", None),
               "event": ("MISC", None), "tournament": ("MISC", None), "festival": ("MISC", None),
               "film": ("MISC", None), "movie": ("MISC", None), "album": ("MISC", None)}
+# Roles and jobs a post may give someone ("Mayor Karen Bass", "Microsoft's CEO"): person nouns.
+ROLE_NOUNS = {"ceo", "founder", "cofounder", "co-founder", "chairman", "chairwoman", "chief", "owner",
+              "president", "mayor", "senator", "governor", "minister", "chancellor", "premier", "director",
+              "producer", "manager", "captain", "striker", "goalkeeper", "goalie", "defender", "midfielder",
+              "pitcher", "quarterback", "rapper", "presenter", "journalist", "reporter",
+              "author", "writer", "artist", "designer", "driver", "rider", "pilot", "scientist", "officer",
+              "spokesperson", "spokesman", "spokeswoman", "king", "queen", "prince", "princess", "pope",
+              "winner", "victor", "champion", "loser", "runner-up", "candidate", "rival", "opponent", "boss",
+              "ambassador", "lawyer", "doctor", "nurse", "teacher",
+              "comedian", "dancer", "drummer", "guitarist", "frontman", "vocalist", "skater", "boxer",
+              "fighter", "swimmer", "golfer", "cyclist", "sprinter", "climber", "referee", "umpire",
+              "influencer", "youtuber", "streamer", "duchess", "duke", "emperor", "sheikh", "cardinal",
+              "bishop", "priest", "monk", "soldier", "commander", "activist", "protester",
+              "billionaire", "entrepreneur", "investor", "engineer", "inventor", "photographer", "filmmaker"}
+_ROLE_GENDER = {"chairman": "m", "chairwoman": "f", "spokesman": "m", "spokeswoman": "f", "king": "m", "queen": "f",
+                "prince": "m", "princess": "f", "pope": "m", "duke": "m", "duchess": "f", "emperor": "m",
+                "frontman": "m", "monk": "m", "priest": "m"}
+TYPE_NOUNS.update({w: ("PER", _ROLE_GENDER.get(w)) for w in ROLE_NOUNS if w not in TYPE_NOUNS})
+TYPE_NOUNS.update({w: ("PER", None) for w in ("winners", "champions", "candidates", "rivals", "fans")})
+# Animals: a post's pet may be typed PER or MISC, so any type.
+ANIMALS = {"dog": "dog", "pup": "dog", "puppy": "dog", "doggo": "dog", "pooch": "dog", "doggy": "dog",
+           "hound": "dog", "cat": "cat", "kitten": "cat", "kitty": "cat", "horse": "horse", "pony": "horse",
+           "pet": "pet", "animal": "pet", "bird": "bird", "parrot": "bird"}
+TYPE_NOUNS.update({w: (None, None) for w in ANIMALS})
+TYPE_NOUNS.update({w: ("LOC", None) for w in ("stadium", "arena", "venue", "palace", "station", "park", "court",
+                                              "building", "island", "region", "village")})
+TYPE_NOUNS.update({w: ("ORG", None) for w in ("party", "network", "channel", "brand", "firm", "startup",
+                                              "university", "school", "league", "government")})
+TYPE_NOUNS.update({w: ("MISC", None) for w in ("song", "tour", "award", "storm")})
+# Verbs of a win: "X beats Y" makes X the winner and Y the one X beat.
+_WIN = (r"beats?|defeats?|defeated|edges?|edged|downs|downed|overcomes?|overcame|stuns?|stunned"
+        r"|thrash(?:es|ed)|crush(?:es|ed)|outlast(?:s|ed)?|eliminat(?:es|ed)|knocks? out|knocked out"
+        r"|upsets?|routs?|routed|(?:wins?|won) against")
+WIN_VERBS = re.compile(rf"\b(?:{_WIN})\b")
+WINNER_WORDS = {"winner", "victor", "champion", "victorious"}
+LOSER_WORDS = {"loser", "runner-up", "beaten", "defeated", "vanquished"}
+# Words a post puts before a name that describe no one ("and", "met", "with").
+_NOT_DESCRIPTORS = {"and", "with", "as", "at", "in", "on", "of", "for", "to", "by", "from", "vs", "v", "or", "but",
+                    "meets", "met", "says", "said", "tells", "told", "thanks", "joins", "joined", "star", "stars",
+                    "is", "was", "are", "were", "has", "have", "had", "the", "a", "an", "our", "my", "his", "her",
+                    "their", "its", "your", "this", "that", "these", "those", "new", "today", "tonight", "rt",
+                    "brings", "out", "welcomes", "hosts", "visit", "visits", "picture", "photo", "image", "pic"}
 # Words that ask about every entity (of a type, when a type noun is near).
 EVERY = {"everyone": "PER", "everybody": "PER", "anyone": "PER", "anybody": "PER", "entities": None,
          "names": None, "all": None, "each": None}
@@ -182,7 +224,7 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
         if out[name] is not None:
             continue
         before = WORD.findall(low[max(0, s - 30):s])[-1:]
-        first = name.split()[0].split("-")[0].lower()
+        first = fold_lower(name).split()[0].split("-")[0]
         if before and (before[0] in TITLE_GENDER or RELATIONS.get(before[0].rstrip("s"))):
             out[name] = TITLE_GENDER.get(before[0]) or RELATIONS.get(before[0].rstrip("s"))
         elif (first in MALE_NAMES) != (first in FEMALE_NAMES):  # "Kim", "Jean": either
@@ -194,17 +236,25 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
                     out[name] = "m" if w in MALE else "f"
                     break
     for p in people:  # names never spelt out whole in the text: the first-name list alone
-        first = p.split()[0].split("-")[0].lower()
+        first = fold_lower(p).split()[0].split("-")[0]
         if out[p] is None and (first in MALE_NAMES) != (first in FEMALE_NAMES):
             out[p] = "m" if first in MALE_NAMES else "f"
     return out
+
+
+def name_gender(name: str) -> Optional[str]:
+    """A name's gender from the first-name lists (accents ignored), else its ending."""
+    first = fold_lower(name).split()[0].split("-")[0] if name.strip() else ""
+    if (first in MALE_NAMES) != (first in FEMALE_NAMES):
+        return "m" if first in MALE_NAMES else "f"
+    return _lean(name)
 
 
 def _lean(name: str) -> Optional[str]:
     """A first name's likely gender from its ending (Sunita, Butch), for names
     the lists lack; a tie-break only, never a reason to rule someone out.
     None when the ending says nothing (-y, -i, -e, -s)."""
-    first = name.split()[0].split("-")[0].lower()
+    first = fold_lower(name).split()[0].split("-")[0]
     if first in MALE_NAMES or first in FEMALE_NAMES:
         return None
     if first.endswith(("a", "ie", "ine", "elle", "ette", "lyn")):
@@ -219,6 +269,7 @@ class Relation:
     word: str
     relative: str
     anchor: Optional[str]
+    inverse: bool = False  # read backwards: "X and his wife Y" makes X "her husband"
 
 
 def relations(text: str, entities: list[tuple[str, str]]) -> list[Relation]:
@@ -252,8 +303,157 @@ def relations(text: str, entities: list[tuple[str, str]]) -> list[Relation]:
         if anchor != relative:
             out.append(Relation(word, relative, anchor))
             if anchor is not None:  # "X and his wife Y": X is Y's husband
-                out += [Relation(w, anchor, relative) for w in INVERSE.get(word, ())]
+                out += [Relation(w, anchor, relative, inverse=True) for w in INVERSE.get(word, ())]
     return out
+
+
+def _canon_noun(word: str) -> str:
+    return ANIMALS.get(word, word)
+
+
+def descriptors(text: str, entities: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """What the post calls each entity, by the word next to its name: "Mayor Karen Bass",
+    "our pup Biscuit", "Karen Bass, the mayor", "Princess Diana's statue", "the statue of
+    X"; and "winner" / "loser" from "X beats Y"."""
+    names = [e for e, _ in entities]
+    spans = _mentions_in(text, names)
+    low = text.lower().replace("’", "'")
+    out: dict[str, list[str]] = {}
+
+    def add(word: str, name: str) -> None:
+        word = _canon_noun(word)
+        if len(word) < 3 or word in _NOT_DESCRIPTORS or not re.fullmatch(r"[a-z][a-z-]*", word):
+            return
+        if any(word in n.lower().split() for n in names):
+            return  # a word of a name ("Storm" of "Storm Ciarán") is matched as a name
+        out.setdefault(word, [])
+        if name not in out[word]:
+            out[word].append(name)
+
+    for s, e, name in spans:
+        before = re.search(r"([a-z][a-z-]*)\s+$", low[max(0, s - 40):s])
+        if before and not re.search(r"'s\s+$", low[max(0, s - 40):s]):
+            add(before.group(1), name)
+        of = re.search(r"([a-z][a-z-]*)\s+of\s+(?:the\s+)?$", low[max(0, s - 40):s])
+        if of:
+            add(of.group(1), name)
+        after = re.match(r"\s*(?:,|\(|-|–)\s*(?:the|a|an|our|his|her|their)?\s*([a-z][a-z-]*)", low[e:])
+        if after:
+            add(after.group(1), name)
+        poss = re.match(r"'s\s+([a-z][a-z-]*)", low[e:])
+        if poss:
+            add(poss.group(1), name)
+    for v in WIN_VERBS.finditer(low):
+        subj = [n for a, b, n in spans if b <= v.start() and not re.search(r"[.;!?]", low[b:v.start()])]
+        obj = [n for a, b, n in spans if a >= v.end() and not re.search(r"[.;!?]", low[v.end():a])]
+        if subj and obj:
+            for w in WINNER_WORDS:
+                add(w, subj[-1])
+            for w in LOSER_WORDS:
+                add(w, obj[0])
+    return out
+
+
+def _nearest(anchor: str, etype: Optional[str], text: str, entities: list[tuple[str, str]],
+             exclude: set) -> Optional[str]:
+    """The entity of a type the post puts closest to `anchor` ("Microsoft's Satya
+    Nadella", "Haaland scores as Manchester City win"): for "his team", "the Arsenal guy"."""
+    types = dict(entities)
+    cands = [e for e in types if e != anchor and e not in exclude and (etype is None or types[e] == etype)]
+    if not cands:
+        return None
+    spans = _mentions_in(text, list(types))
+    low = text.lower().replace("’", "'")
+    own = [(s, e) for s, e, n in spans if n == anchor]
+    best, best_d = None, None
+    for s, e, n in spans:
+        if n not in cands:
+            continue
+        for a, b in own:
+            gap = low[b:s] if b <= s else low[e:a]
+            d = len(gap) - (20 if re.fullmatch(r"'s\s+", gap) and b <= s else 0)
+            if re.search(r"[.!?]\s", gap):
+                d += 100  # another sentence
+            if best_d is None or d < best_d:
+                best, best_d = n, d
+    return best if best is not None else (cands[0] if len(cands) == 1 else None)
+
+
+def _person_for(pronoun: str, focus, names: list[str], types: dict, sexes: dict) -> Optional[str]:
+    """Who "his" / "her" / "its" points at: the last one discussed that fits, else the only one."""
+    if pronoun in ("his", "her"):
+        g = "m" if pronoun == "his" else "f"
+        fits = [e for e in names if types[e] == "PER" and sexes.get(e) in (g, None)]
+    else:
+        fits = [e for e in names if types[e] != "PER"]
+    recent = [e for e in reversed(focus.discussed) if e in fits]
+    if recent:
+        return recent[0]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _affiliation(question: str, m: Mentions, entities: list[tuple[str, str]], focus, text: str,
+                 sexes: dict) -> Optional[tuple[str, list[str]]]:
+    """"his team", "Salah's team's stadium", "the Arsenal guy", "the Microsoft CEO": an entity
+    of another type than its owner, the one the post puts next to the owner.
+    (resolved entity, the owner names it replaces), or None."""
+    types = dict(entities)
+    names = [e for e, _ in entities]
+    q = fold_lower(question)
+    nouns = _alt(w for w in TYPE_NOUNS if w not in RELATIONS)
+
+    def owner_of(word: str) -> Optional[str]:
+        if word in ("his", "her", "its"):
+            return _person_for(word, focus, names, types, sexes)
+        last = word.split()[-1]
+        return next((n for n in m.known if word == fold_lower(n)
+                     or last in {t.lower() for t in re.findall(r"[\w.-]+", fold_lower(n))}), None)
+
+    for found in re.finditer(rf"(?:\b(his|her|its)|([\w.-]+?)'s|\bthe\s+((?:[\w.-]+\s+){{0,2}}?[\w.-]+))\s+"
+                             rf"((?:{nouns})(?:'s\s+(?:{nouns}))*)\b", q):
+        word = found.group(1) or found.group(2) or found.group(3)
+        owner = owner_of(word)
+        if owner is None:
+            continue
+        current, replaced = owner, [owner] if owner in m.known else []
+        for noun in re.split(r"'s\s+", found.group(4)):
+            etype = TYPE_NOUNS[noun][0]
+            if etype is None or etype == types.get(current):
+                current = None
+                break
+            current = _nearest(current, etype, text, entities, exclude={owner})
+            if current is None:
+                break
+        if current is not None and current != owner:
+            return current, replaced
+    return None
+
+
+def fold_lower(text: str) -> str:
+    from riveg_agent.agent.chat.mentions import fold
+    return fold(text).lower().replace("’", "'")
+
+
+def _described(question: str, words: list[str], entities: list[tuple[str, str]], text: str,
+               focus) -> Optional[Resolution]:
+    """"the mayor", "the pup", "the winner", "the one she beat": what the post calls someone."""
+    if not text:
+        return None
+    desc = descriptors(text, entities)
+    q = fold_lower(question)
+    if WIN_VERBS.search(q):  # "the one she beat" / "who beat her"
+        key = "winner" if re.search(rf"\b(?:who|that)\s+(?:{_WIN})\b", q) else "loser"
+        if len(desc.get(key, [])) == 1:
+            return Resolution(list(desc[key]), how=f"described ({key})")
+    for k, w in enumerate(words):
+        if k == 0 or words[k - 1] not in ("the", "that", "this", "our", "your", "my", "their", "his", "her"):
+            continue
+        got = desc.get(_canon_noun(w), [])
+        if len(got) == 1:
+            return Resolution(list(got), how="described by the post")
+        if len(got) > 1:
+            return _pick(got, focus, 1, how="described by the post")
+    return None
 
 
 def _compatible(name: str, etype: Optional[str], gender: Optional[str], types: dict, sexes: dict) -> bool:
@@ -315,9 +515,12 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         elif rel.group(1) and rel.group(1).lower() != "their":
             g = "m" if rel.group(1).lower() == "his" else "f"
             found = [r for r in found if r.anchor is None or sexes.get(r.anchor) in (g, None)] or found
+        direct = [r for r in found if not r.inverse]
+        if not owners and not rel.group(1) and direct:
+            found = direct  # "the sister": the one the post calls her sister
         recent = [r for r in found if r.anchor in focus.discussed[-1:]] or \
             [r for r in found if r.anchor in focus.discussed]
-        found = recent or found
+        found = recent or (direct if len({r.relative for r in found}) > 1 and direct else found)
         rels = list(dict.fromkeys(r.relative for r in found))
         if len(rels) == 1:
             rest = [n for n in m.named if n not in owners and n not in rels]
@@ -325,15 +528,33 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         if rels:
             return Resolution([], options=rels, how="relation (ambiguous)")
         if not [n for n in m.named if n not in owners]:
+            described = _described(question, words, entities, text, focus)
+            if described is not None:  # "the statue of their mum": the post's "Diana's statue"
+                return described
             cands = [e for e in names if types[e] == "PER" and e not in owners]
             return Resolution([], options=cands, how="relation not stated in the post")
+
+    # 1b. an entity by its owner: "his team", "Salah's team's stadium", "the Arsenal guy"
+    owned = _affiliation(question, m, entities, focus, text, sexes)
+    if owned is not None:
+        entity, replaced = owned
+        rest = [n for n in m.named if n not in replaced and n != entity and n.lower() not in ROLE_NOUNS]
+        return Resolution([entity] + rest, how="owner")
+    # 1c. what the post calls someone: "the mayor", "our pup", "the winner", "the one she beat"
+    if not m.known:
+        described = _described(question, words, entities, text, focus)
+        if described is not None:
+            rest = [n for n in m.unknown if n.lower() not in ROLE_NOUNS]
+            return Resolution(described.entities + rest, options=described.options, how=described.how) \
+                if described.entities else described
 
     # 2. names: the post's entities, and names not in the post as the user typed them
     if m.named:
         return Resolution(list(m.named), how="named")
 
     # the type noun of the reference ("the other guy", "the two teams", "the second woman")
-    noun_word = next((w for w in words if w in TYPE_NOUNS), None)
+    # (not the first word: "show …", "park …" open a request, they describe no one)
+    noun_word = next((w for k, w in enumerate(words) if w in TYPE_NOUNS and (k or len(words) == 1)), None)
     etype, gender = TYPE_NOUNS[noun_word] if noun_word else (None, None)
     noun = noun_word is not None
 
@@ -409,6 +630,8 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         for e in reversed(focus.discussed):
             if e in cands and (sexes.get(e) == g or sexes.get(e) is None and _lean(e) in (g, None)):
                 return Resolution([e], how="pronoun (from the conversation)")
+            if e not in types and name_gender(e) == g:  # "who is Beyoncé?" … "is she there?"
+                return Resolution([e], how="pronoun (a name not in the post, from the conversation)")
         pool = _fitting(cands, None, g, types, sexes)
         if len(pool) == 1:
             return Resolution(pool, how="pronoun")
@@ -427,6 +650,10 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     # 7. a description by type: "the woman", "the city", "the team"
     if noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + noun_word, question.lower()):
         cands = _fitting(names, etype, gender, types, sexes)
+        if noun_word in ROLE_NOUNS and len(cands) > 1:
+            # a role the post gives no one ("the director"): which of them it is takes world
+            # knowledge, so ask rather than take the last one discussed
+            return Resolution([], options=cands, how="a role the post does not state")
         if cands:
             return _pick(cands, focus, 1, how="description")
 

@@ -289,11 +289,25 @@ CONTRACTIONS = [(r"\b(?:wat|wot)\b", "what"), (r"\b(what|where|who|how)s\b", r"\
                 (r"\bwon['’]t\b", "will not"), (r"\b(\w+)n['’]t\b", r"\1 not")]
 
 
+# "the context of this storm", "the backstory of this event": the post's event, asked about
+# as a whole (generate_knowledge), not an entity, when the question asks for its story.
+EVENT_NOUNS = ("event", "events", "match", "game", "storm", "rally", "story", "news", "incident", "ceremony",
+               "concert", "protest", "announcement", "situation", "occasion", "final", "race", "fight",
+               "feud", "beef", "drama", "moment", "scene", "meeting", "summit", "visit", "launch", "celebration")
+KNOWLEDGE_CUE = re.compile(r"\b(?:context|backstory|back story|background|story|history|behind|about|happen\w*"
+                           r"|going on|news|explain|significance|why)\b", re.I)
+POST_EVENT = re.compile(rf"\b(?:this|the|that)\s+(?:{'|'.join(EVENT_NOUNS)})\b(?!['’]s)", re.I)
+
+
 def expand(question: str) -> str:
     """Contractions of pronouns and question words spelt out ("she's", "whos" -> "she is",
-    "who is"; "wat" -> "what"); names keep their possessive ("Serena's sister")."""
+    "who is"; "wat" -> "what"); names keep their possessive ("Serena's sister");
+    "this event" / "this storm" in a question about its story becomes "this post"."""
     for pattern, repl in CONTRACTIONS:
         question = re.sub(pattern, repl, question, flags=re.I)
+    if KNOWLEDGE_CUE.search(POST_EVENT.sub(" ", question)) and not re.search(
+            r"\b(?:where|segment|mask|box|locate|visible|in the (?:pic|picture|photo|image|shot))\b", question, re.I):
+        question = POST_EVENT.sub("this post", question)
     return question
 
 
@@ -327,7 +341,8 @@ def _bare(masked: str) -> bool:
 def _only_reference(masked: str) -> bool:
     """A reply that is only a reference ("Nadal?", "the first one", "I mean her")."""
     words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - {
-        "i", "mean", "meant", "please", "pls", "ok", "oh", "sorry", "yes"}
+        "i", "mean", "meant", "please", "pls", "ok", "oh", "sorry", "yes", "mentioned", "named", "listed",
+        "in", "post", "tweet", "text", "no", "nah", "actually", "talking", "about", "was", "one", "guy"}
     return not words
 
 

@@ -316,3 +316,59 @@ def test_answers_never_contradict_the_tool_results(post, questions):
         what_nasa = next(e["text"] for e in s.transcript.events if e["event"] == "assistant" and "NASA" in e["text"]
                          and "typed" in e["text"])
         assert what_nasa.startswith("I don't know")
+
+
+# -- resolution v3: initials, what the post calls someone, owners, wins ----------
+
+def test_initials_and_accents_match_the_posts_names():
+    ents = [("Marta Vieira da Silva", "PER"), ("Juan Pérez-Ortega", "PER"), ("Lyon", "LOC")]
+    assert find_mentions("where is JPO?", ents).known == ["Juan Pérez-Ortega"]
+    assert find_mentions("and Perez?", ents).known == ["Juan Pérez-Ortega"]  # accents ignored
+    assert find_mentions("where is XY?", ents).known == []
+
+
+def test_what_the_post_calls_someone(router):
+    ents = [("Lena Brandt", "PER"), ("Nora Quist", "PER"), ("Rolf", "MISC"), ("Bergen", "LOC")]
+    text = "Governor Lena Brandt and Nora Quist walk our puppy Rolf through Bergen."
+    assert router.route("is the governor in the photo?", ents, Focus(), text).entities == ["Lena Brandt"]
+    r = router.route("segment the dog", ents, Focus(), text)
+    assert (r.intent, r.entities) == ("segment_entity", ["Rolf"])
+    # a role the post gives no one: asked, not guessed
+    assert router.route("where is the director?", ents, Focus(), text).intent == CLARIFY
+
+
+def test_an_entity_by_its_owner(router):
+    ents = [("Tomas Lind", "PER"), ("Nordic Rail", "ORG"), ("Apex Robotics", "ORG"), ("Ida Berg", "PER")]
+    text = "Nordic Rail's Tomas Lind signs a deal with Apex Robotics boss Ida Berg."
+    assert router.route("where's the apex robotics guy?", ents, Focus(), text).entities == ["Ida Berg"]
+    routes = run(router, ents, text, ["where is Tomas?", "tell me about his company"])
+    assert routes[1].entities == ["Nordic Rail"]
+
+
+def test_winner_and_the_one_beaten(router):
+    ents = [("Owen Pryce", "PER"), ("Kenji Sato", "PER"), ("Ocean Cup", "MISC")]
+    text = "Owen Pryce defeats Kenji Sato in the Ocean Cup final"
+    routes = run(router, ents, text, ["is he in the picture?", "I mean the winner", "and the one he beat?"])
+    assert [r.intent for r in routes] == [CLARIFY, "check_in_image", "check_in_image"]
+    assert [r.entities for r in routes[1:]] == [["Owen Pryce"], ["Kenji Sato"]]
+
+
+def test_the_relative_the_post_names_comes_first(router):
+    ents = [("Chloe Marchetti", "PER"), ("Rosa", "PER"), ("Lisbon", "LOC")]
+    text = "Chloe Marchetti and her sister Rosa arrive in Lisbon"
+    routes = run(router, ents, text, ["where is Rosa?", "now box the sister"])
+    assert routes[1].entities == ["Rosa"]  # the post's "her sister", not Chloe (Rosa's sister too)
+
+
+def test_a_pronoun_can_point_at_a_name_not_in_the_post(router):
+    routes = run(router, COACHES, COACHES_TEXT, ["who is Angela Merkel?", "is she in the picture?"])
+    assert (routes[1].intent, routes[1].entities) == ("check_in_image", ["Angela Merkel"])
+    r = router.route("is obama there?", COACHES, Focus(), COACHES_TEXT)
+    assert (r.intent, r.entities) == ("check_in_image", ["obama"])
+
+
+def test_the_story_of_this_event_is_the_posts_knowledge(router):
+    ents = [("Storm Elin", "MISC"), ("Glasgow", "LOC")]
+    text = "Storm Elin floods Glasgow"
+    assert router.route("what's the background of this storm?", ents, Focus(), text).intent == "generate_knowledge"
+    assert router.route("is the storm in the photo?", ents, Focus(), text).entities == ["Storm Elin"]
