@@ -101,7 +101,8 @@ giulia martina chiara aurora ginevra sara beatrice naomi simona amara chiamaka n
 samantha gwen ariana taylor halsey lorde sza cardi nicki doja megan olivia sabrina chappell""".split()) - {"alex", "taylor", "rose", "sheikh", "blue", "ivy"}
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "last": -1}
-COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "couple": 2, "pair": 2, "duo": 2, "trio": 3}
+COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "couple": 2, "pair": 2, "duo": 2, "trio": 3,
+          "2": 2, "3": 3, "4": 4, "5": 5}
 # Nouns that describe an entity by its type (and a person's gender).
 TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "gentleman": ("PER", "m"),
               "dude": ("PER", "m"), "bloke": ("PER", "m"), "lad": ("PER", "m"),
@@ -141,14 +142,17 @@ _ROLE_GENDER = {"chairman": "m", "chairwoman": "f", "spokesman": "m", "spokeswom
                 "prince": "m", "princess": "f", "pope": "m", "duke": "m", "duchess": "f", "emperor": "m",
                 "frontman": "m", "monk": "m", "priest": "m"}
 TYPE_NOUNS.update({w: ("PER", _ROLE_GENDER.get(w)) for w in ROLE_NOUNS if w not in TYPE_NOUNS})
-TYPE_NOUNS.update({w: ("PER", None) for w in ("winners", "champions", "candidates", "rivals", "fans")})
+TYPE_NOUNS.update({w + "s": ("PER", None) for w in ROLE_NOUNS if w + "s" not in TYPE_NOUNS and not w.endswith("man")})
+TYPE_NOUNS["actor"] = ("PER", "m")  # next to "actress"
 # Animals: a post's pet may be typed PER or MISC, so any type.
 ANIMALS = {"dog": "dog", "pup": "dog", "puppy": "dog", "doggo": "dog", "pooch": "dog", "doggy": "dog",
            "hound": "dog", "cat": "cat", "kitten": "cat", "kitty": "cat", "horse": "horse", "pony": "horse",
            "pet": "pet", "animal": "pet", "bird": "bird", "parrot": "bird"}
 TYPE_NOUNS.update({w: (None, None) for w in ANIMALS})
 TYPE_NOUNS.update({w: ("LOC", None) for w in ("stadium", "arena", "venue", "palace", "station", "park", "court",
-                                              "building", "island", "region", "village")})
+                                              "building", "island", "region", "village", "hotel", "airport",
+                                              "museum", "bridge", "tower", "cathedral", "church", "temple",
+                                              "mosque", "beach", "lake", "mountain", "river")})
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("party", "network", "channel", "brand", "firm", "startup",
                                               "university", "school", "league", "government")})
 TYPE_NOUNS.update({w: ("MISC", None) for w in ("song", "tour", "award", "storm")})
@@ -188,7 +192,7 @@ REFERENCE = re.compile(
     rf"\b(?:(?:the|that|this)\s+(?:{_ORD}|other)(?:\s+(?:one|ones|{_NOUNS}))?"
     rf"|other\s+(?:one|ones|{_NOUNS})"
     rf"|both(?:\s+of\s+(?:ENT|the\s+\w+)|\s+(?:{_NOUNS}))?"
-    rf"|(?:all|the|those|these)\s+(?:two|three|four|five)(?:\s+of\s+ENT|\s+(?:{_NOUNS})|\s+(?:{_REL})s?)?"
+    rf"|(?:all|the|those|these)\s+(?:two|three|four|five|[2-5])(?:\s+of\s+ENT|\s+(?:{_NOUNS})|\s+(?:{_REL})s?)?"
     rf"|ENT(?:['’]s)?\s+(?:{_REL})s?|the\s+(?:{_REL})s?(?:\s+of\s+ENT)?"
     rf"|(?:the|that|this)\s+(?:{_NOUNS}))\b", re.I)
 
@@ -227,14 +231,15 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
         first = fold_lower(name).split()[0].split("-")[0]
         if before and (before[0] in TITLE_GENDER or RELATIONS.get(before[0].rstrip("s"))):
             out[name] = TITLE_GENDER.get(before[0]) or RELATIONS.get(before[0].rstrip("s"))
-        elif (first in MALE_NAMES) != (first in FEMALE_NAMES):  # "Kim", "Jean": either
-            out[name] = "m" if first in MALE_NAMES else "f"
         else:
+            # the first he/she after the name (before the next name), else the first-name list
             end = spans[k + 1][0] if k + 1 < len(spans) else len(low)
             for w in WORD.findall(low[e:end]):
                 if w in MALE or w in FEMALE:
                     out[name] = "m" if w in MALE else "f"
                     break
+            if out[name] is None and (first in MALE_NAMES) != (first in FEMALE_NAMES):  # "Kim", "Jean": either
+                out[name] = "m" if first in MALE_NAMES else "f"
     for p in people:  # names never spelt out whole in the text: the first-name list alone
         first = fold_lower(p).split()[0].split("-")[0]
         if out[p] is None and (first in MALE_NAMES) != (first in FEMALE_NAMES):
@@ -596,6 +601,10 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         group = alike if len(alike) >= 2 else [e for e in names if types[e] == "PER"] or names
         return Resolution([e for e in names if e in group], how="each of them")
     plural_noun = noun and noun_word.endswith(("s", "men", "people", "folks"))
+    if plural_noun and noun_word[:-1] in ROLE_NOUNS and text:  # "the strikers": those the post calls so
+        described = descriptors(text, entities).get(noun_word[:-1])
+        if described:
+            return Resolution([e for e in names if e in described], how="described by the post (all)")
     if count or every or plural_noun or m.plural is not None or any(w in PLURAL for w in words):
         if not noun and every and EVERY[every]:
             etype = EVERY[every]
@@ -650,6 +659,11 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     # 7. a description by type: "the woman", "the city", "the team"
     if noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + noun_word, question.lower()):
         cands = _fitting(names, etype, gender, types, sexes)
+        if len(cands) > 1 and etype in ("LOC", "ORG", "MISC"):
+            named_so = [e for e in cands if noun_word in fold_lower(e).split()]
+            other_kind = [e for e in cands if any(w in TYPE_NOUNS and w != noun_word and TYPE_NOUNS[w][0] is not None
+                                                  for w in fold_lower(e).split())]
+            cands = named_so or [e for e in cands if e not in other_kind] or cands
         if noun_word in ROLE_NOUNS and len(cands) > 1:
             # a role the post gives no one ("the director"): which of them it is takes world
             # knowledge, so ask rather than take the last one discussed

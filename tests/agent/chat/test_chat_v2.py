@@ -372,3 +372,19 @@ def test_the_story_of_this_event_is_the_posts_knowledge(router):
     text = "Storm Elin floods Glasgow"
     assert router.route("what's the background of this storm?", ents, Focus(), text).intent == "generate_knowledge"
     assert router.route("is the storm in the photo?", ents, Focus(), text).entities == ["Storm Elin"]
+
+
+def test_digit_counts_role_plurals_and_kinds_of_place(router):
+    ents = [("Owen Pryce", "PER"), ("Ingrid Holm", "PER"), ("FC Porto", "ORG"), ("Grand Hotel", "LOC"), ("Oslo", "LOC")]
+    text = "FC Porto striker Owen Pryce and goalkeeper Ingrid Holm at the Grand Hotel in Oslo"
+    r = router.route("are the 2 of them in the pic?", ents, Focus(), text)
+    assert set(r.entities) == {"Owen Pryce", "Ingrid Holm"}
+    r = router.route("which strikers are in the photo?", ents, Focus(), text)
+    assert r.entities == ["Owen Pryce"]  # the post calls only him a striker
+    routes = run(router, ents, text, ["where's the hotel", "and the city?"])
+    assert [r.entities for r in routes] == [["Grand Hotel"], ["Oslo"]]
+
+
+def test_a_pronoun_after_the_name_beats_the_first_name_list():
+    ents = [("Yuki Mori", "PER"), ("Kenta Mori", "PER")]
+    assert genders("Yuki Mori celebrates with her husband Kenta Mori", ents) == {"Yuki Mori": "f", "Kenta Mori": "m"}
