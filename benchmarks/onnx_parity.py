@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The ONNX Runtime path against the torch path (issue 19, lever 5): the
 shipped PLIM tagger on Twitter-2017 test (text only, and with the dataset's
-knowledge) and the shipped caption VE on the Twitter-GMNER test pairs.
+knowledge), the shipped caption VE on the Twitter-GMNER test pairs, and the
+MiniLM sentence encoder of the MSEA exemplar search on Twitter-2017 test
+(max |Δ embedding|, the top exemplar of the default index identical).
 
 Prints, per set: tweets whose tags differ (must be 0), max |Δ confidence|
 (the CRF path probability that adaptive knowledge thresholds), adaptive
@@ -74,6 +76,30 @@ def main() -> None:
           f"max |Δ probability| {dp:.2e}; decisions identical at {ve.config.threshold:.2f}: "
           f"{same[ve.config.threshold]}, at {VE_THRESHOLD}: {same[VE_THRESHOLD]}; "
           f"ms/pair torch {1000 * t_s / len(pairs):.2f}, onnx {1000 * o_s / len(pairs):.2f}")
+
+    sentence_parity(args)
+
+
+def sentence_parity(args) -> None:
+    import faiss
+    import numpy as np
+
+    from riveg_agent.llm.splits import split_file
+    from riveg_agent.retrieval.index import load_index
+    from riveg_agent.scoring.conll import read_conll
+    from riveg_plugins.minilm_exemplars import encode
+
+    texts = [" ".join(t.tokens) for t in read_conll(split_file(args.data_dir, "twitter2017", "test"))][:args.limit]
+    encode(texts[:8], "torch"), encode(texts[:8], "onnx")  # warm-up
+    t_v, t_s = _timed(lambda: encode(texts, "torch"))
+    o_v, o_s = _timed(lambda: encode(texts, "onnx"))
+    vectors, _, _ = load_index("twitter2017-minilm")
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    top_t, top_o = index.search(t_v, 2)[1], index.search(o_v, 2)[1]
+    print(f"MiniLM sentence encoder twitter2017 test: {len(texts)} texts; max |Δ embedding| "
+          f"{float(np.abs(t_v - o_v).max()):.2e}; top-2 exemplars identical: {bool((top_t == top_o).all())}; "
+          f"ms/post torch {1000 * t_s / len(texts):.2f}, onnx {1000 * o_s / len(texts):.2f}")
 
 
 if __name__ == "__main__":

@@ -115,14 +115,13 @@ def export(module, args: tuple, input_names: list[str], output_names: list[str],
     data = graph_model.SerializeToString()
     (folder / GRAPH).write_bytes(data)
     # the exported graph against the module on the sample inputs
-    import onnxruntime as ort
-    got = ort.InferenceSession(str(folder / GRAPH), providers=["CPUExecutionProvider"]).run(
+    got = _session(data, (folder / WEIGHTS).resolve().parent).run(
         None, {n: a.numpy() for n, a in zip(input_names, args)})[0]
     diff = float(np.abs(got - module(*args).numpy()).max())
     if not diff <= 1e-3:
         raise ModelError(f"{folder / GRAPH}: outputs differ from torch's by {diff} on the sample")
     info = {"graph": GRAPH, "graph_sha256": _sha256(data), "weights": WEIGHTS,
-            "weights_sha256": _sha256((folder / WEIGHTS).read_bytes()),
+            "weights_sha256": _sha256((folder / WEIGHTS).resolve().read_bytes()),
             "linked_tensors": linked, "sample_max_abs_diff": diff, "inputs": input_names, "outputs": output_names,
             "opset": OPSET, "torch": torch.__version__, "onnx": onnx.__version__, **(extra or {})}
     (folder / EXPORT).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
@@ -131,25 +130,35 @@ def export(module, args: tuple, input_names: list[str], output_names: list[str],
 
 # --- run (onnxruntime, tokenizers) ----------------------------------------
 
-def session(folder: Path, threads: Optional[int] = None):
-    """An onnxruntime session on folder/model.onnx, after checking it is the
-    recorded graph and the safetensors it was exported against."""
+def _session(graph: bytes, weights_dir: Path, threads: Optional[int] = None):
     import onnxruntime as ort
 
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads or 0  # 0: onnxruntime's default (the cores)
+    opts.inter_op_num_threads = 1
+    # The graph as bytes: its external weights are found in weights_dir (their
+    # real folder; onnxruntime refuses a link that leads out of it).
+    opts.add_session_config_entry("session.model_external_initializers_file_folder_path", str(weights_dir))
+    return ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+
+
+def session(folder: Path, threads: Optional[int] = None, weights: Optional[Path] = None):
+    """An onnxruntime session on folder/model.onnx, after checking it is the
+    recorded graph and the safetensors it was exported against (`weights`:
+    that file where it is not folder/model.safetensors)."""
     from riveg_agent.llm.catalogue import file_sha256  # cached by size and mtime
 
+    weights = weights or folder / WEIGHTS
     info = json.loads((folder / EXPORT).read_text(encoding="utf-8"))
     data = (folder / GRAPH).read_bytes()
     if _sha256(data) != info["graph_sha256"]:
         raise ModelError(f"{folder / GRAPH}: sha256 does not match {EXPORT}; re-export it")
-    if file_sha256(folder / WEIGHTS) != info["weights_sha256"]:
-        raise ModelError(f"{folder / WEIGHTS} is not the file {GRAPH} was exported against; "
-                         f"re-export it (python scripts/export_onnx.py {folder})")
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads or 0  # 0: onnxruntime's default (the cores)
-    opts.inter_op_num_threads = 1
-    # a path, not bytes: the external weights are found relative to it
-    return ort.InferenceSession(str(folder / GRAPH), opts, providers=["CPUExecutionProvider"])
+    if file_sha256(weights) != info["weights_sha256"]:
+        raise ModelError(f"{weights} is not the file {folder / GRAPH} was exported against; "
+                         f"re-export it (python scripts/export_onnx.py)")
+    if weights.name != WEIGHTS:
+        raise ModelError(f"{weights}: the graph's external data is named {WEIGHTS}")
+    return _session(data, weights.resolve().parent, threads)
 
 
 class Tokenizer:

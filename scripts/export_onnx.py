@@ -10,6 +10,7 @@ versions, the sample check). Needs torch, transformers and the `onnx` package
 
     python scripts/export_onnx.py                      # weights/plim-minilm-t17, plim-minilm-gmner, ve-minilm-gmner
     python scripts/export_onnx.py path/to/model-folder
+    python scripts/export_onnx.py --sentence-minilm      # weights/minilm-sentence (MSEA, chat router)
 """
 from __future__ import annotations
 
@@ -25,7 +26,19 @@ SHIPPED = ("plim-minilm-t17", "plim-minilm-gmner", "ve-minilm-gmner")
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folders", nargs="*", help="model folders (default: the shipped NER and VE models)")
+    ap.add_argument("--sentence-minilm", action="store_true",
+                    help="export the all-MiniLM-L6-v2 sentence encoder of the weight package instead")
     args = ap.parse_args(argv)
+    if args.sentence_minilm:
+        from riveg_agent.retrieval import minilm_onnx
+        from riveg_plugins.minilm_exemplars import minilm_path
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = minilm_onnx.export(minilm_path())
+        print(f"{minilm_onnx.FOLDER}: {info['linked_tensors']} tensors linked into the package's "
+              f"{info['weights']}, sample max |diff| {info['sample_max_abs_diff']:.2e}")
+        print(json.dumps({k: info[k] for k in ("graph_sha256", "weights_sha256")}))
+        return 0
     from riveg_agent.model_folder import shipped_folder
     from riveg_agent.ner import onnx as ner_onnx
     from riveg_agent.ner.locate import CONFIG as NER_CONFIG
