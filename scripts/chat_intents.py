@@ -52,6 +52,9 @@ T: dict[str, list[str]] = {
         "is {e} part of the {p}", "does {e} appear anywhere", "is {e} in it",
         "{e} is in the {p}, right", "tell me if {e} is in the {p}", "{e} is visible, right?",
         "so {e} is in the {p}?", "is {e} in it or not", "{e} is not in the {p}, right?",
+        "i wanna know if {e} is in the {p}", "could you check whether {e} is in the {p}",
+        "tell me whether {e} shows up", "do we get to see {e}", "i don't see {e}, is that right",
+        "any chance {e} is in the {p}", "is {e} somewhere in this {p}", "does {e} appear or not",
     ],
     "locate_entity": [
         "where is {e}", "where's {e}", "wheres {e} in the {p}", "where is {e} in the {p}", "show me {e}",
@@ -67,6 +70,9 @@ T: dict[str, list[str]] = {
         "frame {e} with a box", "draw {e}'s bounding box", "show where {e} appears in the {p}",
         "is {e} on the left or the right", "where in the {p} can i find {e}", "indicate {e}",
         "zoom in on {e}", "where do i look for {e}", "pinpoint {e}", "tag {e} in the {p}",
+        "i'd like to see where {e} is", "can i get a box on {e}", "i can't find {e} in the {p}",
+        "help me spot {e}", "gimme {e}'s location", "show me which one is {e}", "where's {e} in this",
+        "put a rectangle around {e}", "where would {e} be in the {p}", "locate {e} for me",
     ],
     "segment_entity": [
         "segment {e}", "segment {e} please", "can you segment {e}", "mask {e}", "give me a mask of {e}",
@@ -79,6 +85,9 @@ T: dict[str, list[str]] = {
         "colour in {e}", "fill in {e}'s outline", "do a segmentation mask of {e}", "segment out {e}",
         "can i get a mask for {e}", "mask the pixels of {e}", "cut out {e} from the {p}",
         "separate {e} out", "give me {e}'s silhouette", "exact shape of {e} please", "clip {e} out",
+        "i want a mask of {e}", "can you do a cutout of {e}", "just the pixels of {e}",
+        "remove everything except {e}", "make {e} stand out from the background", "give me a cutout of {e}",
+        "erase the background behind {e}", "paint over {e}",
     ],
     "expand_entity": [
         "what is {e}", "what is {e} exactly", "what exactly is {e}", "who is {e}", "who's {e}",
@@ -94,6 +103,9 @@ T: dict[str, list[str]] = {
         "who is that", "what is that", "what's {e} all about", "any idea who {e} is",
         "what does {e} do", "what is {e} in this context", "what is meant by {e}", "define {e}",
         "who's the {e} person", "is {e} a place", "what kind of entity is {e}", "identify {e}",
+        "i don't know who {e} is", "can you tell me something about {e}", "what's {e}'s deal",
+        "never heard of {e}", "who or what is {e}", "is {e} famous", "what is {e} like",
+        "what's the story with {e}", "fill me in on {e}",
     ],
     "recognize_entities": [
         "list the entities", "list all the entities", "list all entities and their types",
@@ -107,6 +119,8 @@ T: dict[str, list[str]] = {
         "what proper names are in the text", "list everyone mentioned", "entities?", "which entities did you find",
         "what entity types are there", "how many entities are there", "what are the types of the entities",
         "list the people and places", "what names did you pick up", "which named entities are in the tweet",
+        "pull out the names from the text", "who's mentioned", "what's named in the tweet",
+        "give me every name in the post", "which proper nouns are there",
     ],
     "caption_image": [
         "describe the {p}", "describe this {p}", "what's in the {p}", "what is in the {p}",
@@ -118,6 +132,8 @@ T: dict[str, list[str]] = {
         "what is depicted in the {p}", "describe it visually", "what's the {p} showing",
         "give me a description of the {p}", "what's the scene", "what do you see", "describe what's pictured",
         "what is this a {p} of", "one line description of the {p}",
+        "what do u see in the {p}", "give me a quick description of the {p}", "can u tell me what the {p} shows",
+        "what's visible in the {p}", "paint me a picture of the scene", "what's in frame",
     ],
     "generate_knowledge": [
         "what is this tweet about", "what's this post about", "what is the post about", "context?",
@@ -128,6 +144,9 @@ T: dict[str, list[str]] = {
         "what's the news here", "give me the backstory", "what is happening in the tweet",
         "summarise the tweet", "summarize the post", "what's the gist of the post", "tell me about this tweet",
         "what's this about", "what happened here", "fill me in on the context", "what event is this about",
+        "what's the deal with this tweet", "fill me in on this post", "why was this posted",
+        "what's the tweet trying to say", "what is this post referring to", "what's the background story here",
+        "what's going on here", "give me the backstory of this post", "what's the context of this post",
     ],
     "find_exemplars": [
         "similar posts", "show similar annotated posts", "which examples are similar", "nearest exemplars",
@@ -136,6 +155,8 @@ T: dict[str, list[str]] = {
         "closest annotated tweets", "which posts in the dataset look like this one", "top similar exemplars",
         "any similar labelled posts", "retrieved exemplars", "what examples is this based on",
         "similar examples please", "show the nearest neighbours from the training set",
+        "any other posts like this in the data", "which training tweets resemble this",
+        "lookalike examples from the dataset", "what past examples match this one",
     ],
     EXPLAIN: [
         "why", "why?", "why do you think so", "why do you say that", "why is that", "how do you know",
@@ -156,6 +177,8 @@ T: dict[str, list[str]] = {
         "how sure are you {e} is visible", "how sure are you {e} is in the {p}", "how confident are you {e} is there",
         "what's the chance {e} is really in the {p}", "how certain is it that {e} is there",
         "is that a confident answer", "how much do you trust the visibility call", "how sure are you it's {e}",
+        "how'd you figure that out", "what makes you so sure", "is that a guess", "how did you work that out",
+        "what's your proof", "why should i believe that", "how did you know it was {e}",
     ],
     CLARIFY: [
         "hi", "hello", "hey there", "thanks", "thank you", "ok", "cool", "nice", "hmm", "lol",
@@ -163,12 +186,20 @@ T: dict[str, list[str]] = {
         "who are you", "good morning", "bye", "asdf", "what time is it", "play some music",
         "write me a poem", "what's 2 plus 2", "sing a song", "how are you", "whatever", "never mind",
         "translate this to french", "book me a flight", "what should i eat tonight",
+        "what's the capital of france", "how tall is mount everest", "who won the world cup in 2010",
+        "what's the population of japan", "convert 10 km to miles", "what year is it", "recommend a good movie",
+        "what's the meaning of life", "do you like football", "are you a robot", "where do you live",
+        "set an alarm for 7", "what's the news today", "tell me something funny", "i'm bored",
+        "that's all thanks", "ok cool thanks", "nvm", "forget it", "brb", "good night",
     ],
 }
 PICTURE = ["picture", "photo", "image", "pic", "photograph", "shot", "foto", "img", "pic", "photo", "picture"]
 FILLERS = ["hey ", "ok so ", "um ", "quick q: ", "so ", "and ", "also ", "pls ", "can you tell me ",
-           "i wonder ", "btw ", "hmm ", "right, ", "wait, ", "one more: "]
-ENDINGS = [" please", " pls", " thx", " lol", " ?", "??", " then", " again", " now", " for me"]
+           "i wonder ", "btw ", "hmm ", "right, ", "wait, ", "one more: ", "i'd like to know ", "could you tell me ",
+           "quick question, ", "omg ", "yo ", "sorry, ", "i was wondering ", "do you know ", "just curious, ",
+           "ok next one: ", "lemme ask, ", "i need to know ", "help me out: ", "ok but ", "alright, "]
+ENDINGS = [" please", " pls", " thx", " lol", " ?", "??", " then", " again", " now", " for me", " haha", " ty",
+           " :)", " if you can", " real quick", " thanks!", " asap", " tho", " btw", " lmao"]
 CASUAL = [(r"\byou\b", "u"), (r"\bare\b", "r"), (r"\byour\b", "ur"), (r"\bwhat is\b", "whats"),
           (r"\bwhat\b", "wat"), (r"\bplease\b", "plz"), (r"\bpicture\b", "pic"), (r"\bthe\b", "teh"),
           (r"\bwhere is\b", "wheres"), (r"\bwho is\b", "whos"), (r"\bis\b", "iz")]
@@ -211,7 +242,12 @@ def reference(ents: list[tuple[str, str]], rng: random.Random, pronoun_ok: bool)
         return rng.choice(["he", "she", "him", "her"] if etype == "PER" else ["it", "that"])
     if r < 0.25:
         return rng.choice(["the other one", "the other guy", "the first one", "the second person",
-                           "her sister", "his brother", "the woman", "the team", "the city"])
+                           "her sister", "his brother", "the woman", "the team", "the city", "the mayor",
+                           "the ceo", "the dog", "the pup", "his team", "her company", "the winner",
+                           "the one she beat", "the 2 of them", "the last person mentioned", "the coach",
+                           "the singer", "the stadium", "the other woman", "both of them", "all three"])
+    if r < 0.27 and len(name.split()) > 1:  # initials: "MJ"
+        return "".join(w[0].upper() for w in name.split())
     if r < 0.3:
         return rng.choice(ABSENT)
     parts = name.split()

@@ -189,7 +189,9 @@ _NOUNS = _alt(TYPE_NOUNS)
 _ORD = _alt(ORDINALS)
 _REL = _alt(RELATIONS)
 REFERENCE = re.compile(
-    rf"\b(?:(?:the|that|this)\s+(?:{_ORD}|other)(?:\s+(?:one|ones|{_NOUNS}))?"
+    rf"\b(?:(?:the|that)\s+(?:one|ones|person|guy|woman|man|player|team|side)\s+(?:(?:who|that)\s+)?"
+    rf"(?:ENT\s+)?(?:{_WIN})(?:\s+ENT)?"  # "the one she beat", "the guy who beat him"
+    rf"|(?:the|that|this)\s+(?:{_ORD}|other)(?:\s+(?:one|ones|{_NOUNS}))?"
     rf"|other\s+(?:one|ones|{_NOUNS})"
     rf"|both(?:\s+of\s+(?:ENT|the\s+\w+)|\s+(?:{_NOUNS}))?"
     rf"|(?:all|the|those|these)\s+(?:two|three|four|five|[2-5])(?:\s+of\s+ENT|\s+(?:{_NOUNS})|\s+(?:{_REL})s?)?"
