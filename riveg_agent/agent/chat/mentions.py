@@ -17,7 +17,18 @@ QWORDS = {"where", "who", "what", "which", "is", "are", "does", "do", "can", "sh
           "outline", "highlight", "point", "draw", "cut", "i", "please", "ok", "okay", "so", "now",
           "then", "hmm", "also", "was", "were", "has", "have", "did", "could", "would", "will",
           "in", "on", "at", "the", "a", "an", "any", "name", "names", "picture", "photo", "image",
-          "tweet", "post", "entity", "entities", "what's", "where's", "who's", "yes", "no", "thanks"}
+          "tweet", "post", "entity", "entities", "what's", "where's", "who's", "yes", "no", "thanks",
+          "i'm", "i've", "i'd", "i'll", "im", "ive", "id", "ill", "lemme", "gimme", "hi", "hello", "hey", "oh",
+          "wait", "sorry", "ah", "omg", "lol", "yo", "ya", "yeah", "yep", "nope", "well", "but", "or", "if",
+          "maybe", "just", "really", "actually", "tbh", "btw", "pls", "plz", "ty", "thx", "huh"}
+# Words for a nation, a region or a creed before a lower-case noun ("European politics",
+# "German football"): adjectives, not names.
+DEMONYMS = set("""european american african asian british english french german italian spanish portuguese
+dutch russian chinese japanese korean indian brazilian mexican canadian australian irish scottish welsh swiss
+swedish norwegian danish finnish polish greek turkish arab arabic israeli iranian ukrainian belgian austrian
+argentine argentinian colombian chilean peruvian cuban egyptian nigerian kenyan ghanaian moroccan saudi
+pakistani bangladeshi vietnamese thai filipino indonesian malaysian latin western eastern northern southern
+nordic scandinavian balkan baltic catholic muslim jewish islamic hindu buddhist olympic""".split())
 PRONOUNS = {"her": "PER", "him": "PER", "she": "PER", "he": "PER", "his": "PER", "hers": "PER",
             "it": None, "them": None, "they": None, "that": None}
 # Titles before a name: "Pope Francis" is the post's "Francis", but "Venus
@@ -32,6 +43,8 @@ PLURALS = {"people": "PER", "persons": "PER", "person": "PER", "everyone": "PER"
 @dataclass
 class Mentions:
     known: list[str] = field(default_factory=list)      # canonical entity surfaces, in question order
+    shared: dict = field(default_factory=dict)          # a known name -> all the entities a partial name fits
+                                                        # ("Simeone" for Diego and Giuliano Simeone)
     unknown: list[str] = field(default_factory=list)    # capitalised names that are not in the post
     pronoun: Optional[str] = None                       # the pronoun's type hint ("PER") or "" for it/that
     plural: Optional[str] = None                        # type asked for in plural ("PER"), "" for all
@@ -111,9 +124,18 @@ def _near(word: str, name_token: str) -> bool:
         return False
     if NICKNAMES.get(w) == t:
         return True
-    if len(w) >= 4 and word[:1].isupper() and t.startswith(w) and len(t) - len(w) <= 3:
-        return True  # "Rafa" for "Rafael"
+    if len(w) >= 4 and (t.startswith(w) or t.endswith(w)) and len(t) - len(w) <= 3:
+        return True  # "Rafa" for "Rafael", "Bron" for "LeBron"
+    if len(w) >= 4 and _sound(w) == _sound(t):
+        return True  # "Jenny" for "Jennie", "Filip" for "Philipp"
     return len(w) >= 4 and _edits(w, t) <= (1 if len(t) < 8 else 2)
+
+
+def _sound(word: str) -> str:
+    """A spelling-free key of a name: doubled letters as one, ph as f, a final -ie/-y/-ey/-ee/-i as i."""
+    w = re.sub(r"ph", "f", word)
+    w = re.sub(r"(.)\1+", r"\1", w)
+    return re.sub(r"(?:ie|ey|ee|y|i)$", "i", w)
 
 
 _COMMON: set[str] = set()
@@ -122,10 +144,16 @@ NAME_SLOT = {"is", "are", "where", "who", "what", "find", "locate", "show", "me"
              "see", "spot", "about", "outline", "and", "or"}
 
 
+# "is obama there?", "where is messi", "is merkel in the photo too", "if dhoni is in this shot":
+# a single lower-case word alone in a name's slot
+_PIC = r"(?:pic|picture|photo|image|shot|frame|photograph|foto|img)"
+_TAIL = (rf"(?:\s+(?:there|here|in\s+there|in\s+(?:the|this|that|ur|your)\s+{_PIC}|in\s+it|visible|pictured"
+         rf"|at\s+all|anywhere|or\s+not|too|also|as\s+well|either|now|again|then|standing|sitting))*")
 SINGLE_SLOT = re.compile(
-    r"^(?:(?:ok|so|and|hey|but|wait)[\s,]+)?(?:where\s+is|where's|is|who\s+is|who's|show\s+me|find|locate|segment|mask)"
-    r"\s+([a-z][a-z-]{2,})\s*(?:there|here|in\s+there|in\s+(?:the|this)\s+(?:pic|picture|photo|image|shot|frame)"
-    r"|in\s+it|visible|at\s+all)?\s*[?!.]*\s*$")
+    r"^(?:(?:ok|so|and|hey|but|wait|hmm|also|then|now|oh)[\s,]+)*"
+    r"(?:where\s+is|where's|wheres|is|who\s+is|who's|whos|show\s+me|find|locate|segment|mask|box"
+    r"|(?:can\s+(?:you|u)\s+)?(?:see|spot)|.*?\b(?:if|whether))"
+    rf"\s+([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?:\s+is)?{_TAIL}\s*[?!.]*\s*$", re.I)
 NOT_NAMES = {"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "nobody", "everything",
              "anything", "something", "nothing", "there", "here", "this", "that", "these", "those", "which",
              "what", "who", "where", "whom", "whose", "one", "ones", "all", "both", "each", "either", "neither",
@@ -153,6 +181,14 @@ def common_words() -> set[str]:
     return _COMMON
 
 
+def _typo_of_common(word: str) -> bool:
+    """A lower-case word one edit from a longer training word ("segmant", "pictre"): a typo, not a name."""
+    if len(word) < 5:
+        return False
+    return any(abs(len(c) - len(word)) <= 1 and len(c) >= 5 and c[0] == word[0] and _edits(word, c) <= 1
+               for c in common_words())
+
+
 def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     """`entities`: (surface, type) of the post, in post order."""
     out = Mentions()
@@ -176,6 +212,9 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             continue
         hits = [surf for surf, _ in entities
                 if fold(word).lower() in _name_parts(surf)]
+        if not hits and len(word) >= 4:  # run together: "badbunny", "jayz"
+            hits = [surf for surf, _ in entities if " " in surf.strip() or "-" in surf
+                    if fold(word).lower() == re.sub(r"[\s\-.'’]", "", fold(surf).lower())]
         if not hits and word.isupper() and 2 <= len(word) <= 4:  # initials: "AD", "AOC"
             hits = [surf for surf, _ in entities if initials(surf) == word]
         if not hits:
@@ -195,13 +234,20 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             s = toks[j][1] if all(x in TITLES for x in extra) else s
         if hits:
             spans.append((s, e, hits[0], True))
+            if len(hits) > 1:
+                out.shared[hits[0]] = hits
     # 3. capitalised runs that match nothing: names not in the post
     run: list[tuple[str, int, int]] = []
+    # words that open a sentence are capitalised by position ("… post? I don't follow …")
+    starts = {toks[0][1]} if toks else set()
+    starts |= {t[1] for t in toks if re.search(r"[.?!:;]\s*$", q[:t[1]])}
     for i, (word, s, e) in enumerate(toks + [("", len(q) + 1, len(q) + 1)]):
         covered = any(a < e and s < b for a, b, _, _ in spans)
+        nxt = toks[i + 1][0] if i + 1 < len(toks) else ""
         cap = (word[:1].isupper() and not covered and word.lower() not in PRONOUNS
-               and not (i == 0 and (word.lower() in QWORDS or word.lower() in common_words()))
-               and word.lower() not in QWORDS)
+               and not (s in starts and (word.lower() in QWORDS or word.lower() in common_words()))
+               and word.lower() not in QWORDS
+               and not (fold(word).lower() in DEMONYMS and nxt[:1].islower()))
         if cap:
             run.append((word, s, e))
         elif run:
@@ -235,7 +281,8 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             w = slot.group(1)
             lw = w.lower()
             if (len(common) > len(REFERENCE_WORDS) + 1 and lw not in common and lw not in STOP
-                    and lw not in QWORDS and lw not in PRONOUNS and lw not in NOT_NAMES):
+                    and lw not in QWORDS and lw not in PRONOUNS and lw not in NOT_NAMES
+                    and not _typo_of_common(lw)):
                 spans.append((slot.start(1), slot.end(1), w, False))
     spans.sort()
     masked, last = [], 0

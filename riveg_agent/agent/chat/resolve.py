@@ -156,6 +156,14 @@ TYPE_NOUNS.update({w: ("LOC", None) for w in ("stadium", "arena", "venue", "pala
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("party", "network", "channel", "brand", "firm", "startup",
                                               "university", "school", "league", "government")})
 TYPE_NOUNS.update({w: ("MISC", None) for w in ("song", "tour", "award", "storm")})
+# Members of a group, and the things a post launches or shows off (a product is MISC).
+TYPE_NOUNS.update({w: ("PER", None) for w in ("member", "members", "bandmates", "teammates", "stars")})
+PRODUCT_NOUNS = {"shoe", "shoes", "sneaker", "sneakers", "trainers", "boot", "boots", "product",
+                 "products", "phone", "phones", "device", "devices", "gadget", "gadgets", "console", "laptop",
+                 "car", "cars", "watches", "bag", "bags", "headphones", "earbuds", "jersey",
+                 "shirt", "dress", "bottle", "trophy", "medal"}
+TYPE_NOUNS.update({w: ("MISC", None) for w in PRODUCT_NOUNS if w not in TYPE_NOUNS})
+TYPE_NOUNS.update({w: ("ORG", None) for w in ("logo", "swoosh", "emblem", "crest", "badge")})
 # Verbs of a win: "X beats Y" makes X the winner and Y the one X beat.
 _WIN = (r"beats?|defeats?|defeated|edges?|edged|downs|downed|overcomes?|overcame|stuns?|stunned"
         r"|thrash(?:es|ed)|crush(?:es|ed)|outlast(?:s|ed)?|eliminat(?:es|ed)|knocks? out|knocked out"
@@ -463,6 +471,11 @@ def _described(question: str, words: list[str], entities: list[tuple[str, str]],
     return None
 
 
+def _fits_pronoun(name: str, g: str, sexes: dict) -> bool:
+    """Known to be of gender g, or of unknown gender with a name that does not lean the other way."""
+    return sexes.get(name) == g or (sexes.get(name) is None and _lean(name) in (g, None))
+
+
 def _compatible(name: str, etype: Optional[str], gender: Optional[str], types: dict, sexes: dict) -> bool:
     if etype is not None and types.get(name) != etype:
         return False
@@ -557,7 +570,19 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
 
     # 2. names: the post's entities, and names not in the post as the user typed them
     if m.named:
-        return Resolution(list(m.named), how="named")
+        named = list(m.named)
+        for k, n in enumerate(named):
+            shared = m.shared.get(n)
+            if not shared:
+                continue
+            # "where's Simeone?" on a post naming Diego and Giuliano Simeone: the one in
+            # focus, else ask
+            current = [e for e in shared if e in focus.entities]
+            if len(current) == 1:
+                named[k] = current[0]
+            else:
+                return Resolution([], options=list(shared), how="a name several entities share")
+        return Resolution(list(dict.fromkeys(named)), how="named")
 
     # the type noun of the reference ("the other guy", "the two teams", "the second woman")
     # (not the first word: "show …", "park …" open a request, they describe no one)
@@ -624,7 +649,14 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             if len(people) == count:
                 return Resolution(people, how=f"{count} of them (the post's people)")
         if count:
-            return _pick(cands, focus, count, how=f"{count} of them")
+            picked = _pick(cands, focus, count, how=f"{count} of them")
+            if not picked.entities and text and etype in ("PER", None):
+                # "the two players" where the post says "X beats Y": the two sides of the contest
+                desc = descriptors(text, entities)
+                sides = [e for e in cands if e in desc.get("winner", []) + desc.get("loser", [])]
+                if len(sides) == count:
+                    return Resolution(sides, how=f"{count} of them (the sides of the win the post states)")
+            return picked
         if every or plural_noun or m.plural is not None:
             return Resolution(cands, how="all of the type")
         # "they"/"them": the last group discussed, else the post's people
@@ -638,6 +670,11 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     g = next(("m" if w in MALE else "f" for w in words if w in MALE or w in FEMALE), None)
     if g is not None:
         cands = [e for e in names if types[e] == "PER"]
+        group = [e for e in focus.entities if e in cands and _fits_pronoun(e, g, sexes)]
+        if len(group) > 1:
+            # the last turn was about several people the pronoun fits ("which of them are
+            # in the photo?" … "where is she?"): which one is not said
+            return Resolution([], options=group, how="pronoun (several in focus)")
         for e in reversed(focus.discussed):
             if e in cands and (sexes.get(e) == g or sexes.get(e) is None and _lean(e) in (g, None)):
                 return Resolution([e], how="pronoun (from the conversation)")

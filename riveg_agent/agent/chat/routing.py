@@ -237,7 +237,10 @@ class RuleRouter:
     def _allowed(self, intent: str, named: bool) -> bool:
         if intent not in self.tools and intent not in (EXPLAIN, CLARIFY):
             return False  # a built-in tool this chat does not offer
-        return not named or intent == EXPLAIN or (intent in self.tools and self.tools[intent].needs_entity)
+        # a question that names someone goes to a tool about an entity, to "why", or to the
+        # recognizer when it asks how a name was tagged ("is X marked as an org or a place?")
+        return not named or intent in (EXPLAIN, "recognize_entities") or (
+            intent in self.tools and self.tools[intent].needs_entity)
 
     def classify(self, masked: str, named: bool = False) -> tuple[Optional[str], float, str]:
         """(intent or None when unsure, confidence, which step decided)."""
@@ -278,6 +281,11 @@ class RuleRouter:
                 intent, source = focus.intent, "rules (unsure: the previous tool)"
             if intent is None:
                 return Route(CLARIFY, [], "rules (unsure what is asked)")
+        if intent == EXPLAIN and focus.intent is None and m.named and "check_in_image" in self.tools:
+            # "how sure are you that X is in the picture?" before anything was answered: the
+            # evidence to cite is the visibility check, made now
+            return route_to(self.tools["check_in_image"], question, m, entities, focus, text,
+                            f"{source} (nothing to explain yet: the check)")
         if intent in (EXPLAIN, CLARIFY):
             return Route(intent, [], source)
         return route_to(self.tools[intent], question, m, entities, focus, text, source)
@@ -331,19 +339,32 @@ def route_to(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[st
     return Route(CLARIFY, [], f"{source}; {res.how}", options=res.options, pending=tool.name)
 
 
+# Words that add nothing to a follow-up or a reply beyond its reference: "the guy too?",
+# "leclerc obviously", "her as well", "and him, please".
+DISCOURSE = {"too", "also", "as", "well", "either", "again", "obviously", "clearly", "course", "duh", "yeah",
+             "yep", "yes", "yea", "sure", "definitely", "probably", "think", "guess", "lol", "haha", "pls",
+             "plz", "please", "thanks", "thx", "ty", "ok", "okay", "oh", "sorry", "of", "like", "um", "uh",
+             "hmm", "then", "now", "next", "instead", "rather", "though", "tho", "ofc", "course", "bro", "mate"}
+
+
 def _bare(masked: str) -> bool:
     """A follow-up with no words of its own ("and ENT?", "what about the other one?", "and her sister?")."""
-    words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - {
+    words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - DISCOURSE - {
         "and", "what", "about", "how", "same", "for", "now", "then", "is"}
-    return not words
+    return not words and _points(masked)
+
+
+def _points(masked: str) -> bool:
+    """Whether the text refers to anyone at all ("thanks!" does not)."""
+    return bool(set(re.findall(r"[a-z]+", masked.lower())) & (REFERENCE_WORDS - {"the", "of", "all", "one", "ones"}))
 
 
 def _only_reference(masked: str) -> bool:
-    """A reply that is only a reference ("Nadal?", "the first one", "I mean her")."""
-    words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - {
+    """A reply that is only a reference ("Nadal?", "the first one", "I mean her", "the guy too?")."""
+    words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - DISCOURSE - {
         "i", "mean", "meant", "please", "pls", "ok", "oh", "sorry", "yes", "mentioned", "named", "listed",
         "in", "post", "tweet", "text", "no", "nah", "actually", "talking", "about", "was", "one", "guy"}
-    return not words
+    return not words and _points(masked)
 
 
 def route_from_llm(tool_name: str, names: list[str], question: str, tools: dict[str, ToolInfo],
