@@ -55,6 +55,13 @@ T: dict[str, list[str]] = {
         "i wanna know if {e} is in the {p}", "could you check whether {e} is in the {p}",
         "tell me whether {e} shows up", "do we get to see {e}", "i don't see {e}, is that right",
         "any chance {e} is in the {p}", "is {e} somewhere in this {p}", "does {e} appear or not",
+        "{e} in {p} y/n", "{e} in the {p} or nah", "i bet {e} isn't in the {p}", "pretty sure {e} is not there",
+        "i can't tell if {e} is in the {p}", "i'm not sure {e} is in the {p}", "need to know if {e} is there",
+        "IS {e} IN THE {p}", "{e} there? 👀", "is {e} in this 🤔", "{e} showing up in the {p} at all?",
+        "i'm trying to figure out whether {e} is pictured", "wondering if {e} made it into the {p}",
+        "check if {e} is in the {p}", "{e} in frame or not", "does this {p} have {e} in it",
+        "so is {e} actually there or what", "is {e} in the {p} rn", "can u confirm {e} is in the {p}",
+        "is {e} around", "is {e} about", "{e} around?", "u think {e} made the {p}?",
     ],
     "locate_entity": [
         "where is {e}", "where's {e}", "wheres {e} in the {p}", "where is {e} in the {p}", "show me {e}",
@@ -73,6 +80,11 @@ T: dict[str, list[str]] = {
         "i'd like to see where {e} is", "can i get a box on {e}", "i can't find {e} in the {p}",
         "help me spot {e}", "gimme {e}'s location", "show me which one is {e}", "where's {e} in this",
         "put a rectangle around {e}", "where would {e} be in the {p}", "locate {e} for me",
+        "WHERE IS {e}", "where is {e} 👀", "yo where's {e} at", "{e}?? where", "i can't see {e} anywhere, help",
+        "i need to know where {e} is in the {p}", "would love a box around {e}", "box round {e} pls",
+        "draw a box round {e}", "show me {e} in the {p} 🙏", "where did {e} end up in the {p}",
+        "i'm looking for {e} in the {p}", "point {e} out to me", "which one's {e}", "{e} is where exactly",
+        "spot {e} for me", "where's {e} hiding", "just show me {e}", "where abouts is {e} rn",
     ],
     "segment_entity": [
         "segment {e}", "segment {e} please", "can you segment {e}", "mask {e}", "give me a mask of {e}",
@@ -88,24 +100,32 @@ T: dict[str, list[str]] = {
         "i want a mask of {e}", "can you do a cutout of {e}", "just the pixels of {e}",
         "remove everything except {e}", "make {e} stand out from the background", "give me a cutout of {e}",
         "erase the background behind {e}", "paint over {e}",
+        "SEGMENT {e}", "cut {e} out pls 🙏", "i want {e} isolated from the background", "mask {e} for me",
+        "a mask of {e} would be great", "need {e} cut out", "i need a precise mask of {e}",
+        "can u mask out {e} real quick", "get me {e}'s outline", "segmentation for {e} pls",
+        "cut out {e} and nothing else", "pixel-level mask of {e}", "segmant {e}",
     ],
     "expand_entity": [
         "what is {e}", "what is {e} exactly", "what exactly is {e}", "who is {e}", "who's {e}",
         "who is {e} exactly", "whos {e}", "what's {e}", "wat is {e}", "tell me about {e}",
         "tell me more about {e}", "what do you know about {e}", "never heard of {e}, who is that",
         "what kind of place is {e}", "what sort of organisation is {e}", "what kind of thing is {e}",
-        "is {e} a person or a place", "is {e} a company", "what type of entity is {e}", "what type is {e}",
-        "what category is {e}", "what does {e} stand for", "what does {e} mean", "what does {e} refer to",
+        "is {e} a company", "what does {e} stand for", "what does {e} mean", "what does {e} refer to",
         "what is {e} referring to", "explain who {e} is", "explain what {e} is", "what's {e} known for",
         "what is {e} famous for", "info about {e}", "give me some info on {e}", "describe {e}",
         "who are they", "who are {e} and {f}", "what are {e} and {f}", "who exactly is {e}",
         "what is {e} anyway", "and who is {e} again", "remind me who {e} is", "what even is {e}",
         "who is that", "what is that", "what's {e} all about", "any idea who {e} is",
         "what does {e} do", "what is {e} in this context", "what is meant by {e}", "define {e}",
-        "who's the {e} person", "is {e} a place", "what kind of entity is {e}", "identify {e}",
+        "who's the {e} person", "is {e} a place", "identify {e}",
         "i don't know who {e} is", "can you tell me something about {e}", "what's {e}'s deal",
         "never heard of {e}", "who or what is {e}", "is {e} famous", "what is {e} like",
         "what's the story with {e}", "fill me in on {e}",
+        "WHO IS {e}", "who tf is {e}", "never heard of {e} tbh", "{e} = ?", "{e}??", "who's {e} again 🤔",
+        "explain {e} to me like i'm 5", "i don't know what {e} is", "no idea who {e} is",
+        "i'm new to this, who is {e}", "what's {e} exactly", "what is {e} exactly lol", "is {e} a big deal",
+        "{e}, who's that", "{e} - what is it", "so {e} is what", "need some info on {e}",
+        "i'd like to learn about {e}", "what can you tell me about {e}", "who even is {e}",
     ],
     "recognize_entities": [
         "list the entities", "list all the entities", "list all entities and their types",
@@ -121,6 +141,17 @@ T: dict[str, list[str]] = {
         "list the people and places", "what names did you pick up", "which named entities are in the tweet",
         "pull out the names from the text", "who's mentioned", "what's named in the tweet",
         "give me every name in the post", "which proper nouns are there",
+        # how one name was tagged: the recognizer's output
+        "what type of entity is {e}", "what type is {e}", "what category is {e}", "what kind of entity is {e}",
+        "is {e} a person or a place", "what type did you give {e}", "how did you tag {e}",
+        "what label did {e} get", "is {e} tagged as a person", "is {e} marked as an org or a place",
+        "what did the recognizer call {e}", "which type is {e} labelled as", "did you classify {e} as a location",
+        "what entity type is {e}", "is {e} a PER or an ORG", "what tag does {e} have",
+        "what category did {e} end up in", "did {e} get tagged as an organisation", "{e} is tagged as what",
+        "was {e} recognised as a place", "what's {e}'s entity type", "what ner label is {e}",
+        "which entities did the ner pick up", "what did u tag", "what types did you assign",
+        "i want the list of entities", "i need all the names in the text with their types",
+        "the entities pls", "LIST THE ENTITIES", "names + types?", "ner output please",
     ],
     "caption_image": [
         "describe the {p}", "describe this {p}", "what's in the {p}", "what is in the {p}",
@@ -134,6 +165,10 @@ T: dict[str, list[str]] = {
         "what is this a {p} of", "one line description of the {p}",
         "what do u see in the {p}", "give me a quick description of the {p}", "can u tell me what the {p} shows",
         "what's visible in the {p}", "paint me a picture of the scene", "what's in frame",
+        "WHAT IS IN THE {p}", "describe the {p} 📷", "what's going on in the {p} lol", "tell me what you see",
+        "i'm blind, describe the {p} for me", "i can't load the {p}, what's in it", "caption pls",
+        "what does it look like", "describe the whole scene", "what's happening in this {p} 👀",
+        "whats the {p} look like", "what is the {p} showing exactly", "walk me through the {p}",
     ],
     "generate_knowledge": [
         "what is this tweet about", "what's this post about", "what is the post about", "context?",
@@ -147,6 +182,11 @@ T: dict[str, list[str]] = {
         "what's the deal with this tweet", "fill me in on this post", "why was this posted",
         "what's the tweet trying to say", "what is this post referring to", "what's the background story here",
         "what's going on here", "give me the backstory of this post", "what's the context of this post",
+        "WHAT IS THIS POST ABOUT", "whats the context here 🤷", "why is this a big deal",
+        "give me the tl;dr of this tweet", "tl;dr?", "i don't get this tweet", "i don't understand the post",
+        "could you give me some background on this whole post", "what is this post about overall",
+        "why does this tweet matter", "what's the significance of this post", "any context on this? i'm lost",
+        "what's the gist", "explain what's going on in this tweet", "what's this tweet even about",
     ],
     "find_exemplars": [
         "similar posts", "show similar annotated posts", "which examples are similar", "nearest exemplars",
@@ -157,6 +197,8 @@ T: dict[str, list[str]] = {
         "similar examples please", "show the nearest neighbours from the training set",
         "any other posts like this in the data", "which training tweets resemble this",
         "lookalike examples from the dataset", "what past examples match this one",
+        "any tweets like this in the training set", "SIMILAR POSTS?", "got any other annotated tweets like this one",
+        "are there labelled posts like this", "i want to see similar annotated examples", "find me lookalike posts",
     ],
     EXPLAIN: [
         "why", "why?", "why do you think so", "why do you say that", "why is that", "how do you know",
@@ -179,6 +221,12 @@ T: dict[str, list[str]] = {
         "is that a confident answer", "how much do you trust the visibility call", "how sure are you it's {e}",
         "how'd you figure that out", "what makes you so sure", "is that a guess", "how did you work that out",
         "what's your proof", "why should i believe that", "how did you know it was {e}",
+        "WHY", "u sure?? 🤔", "HOW CONFIDENT ARE YOU", "based on what", "hmm not convinced", "i don't buy it",
+        "that seems wrong, why", "how did u get that", "what's the number behind that answer",
+        "how sure are you of that mask", "how confident r u about that box", "source pls", "says who",
+        "why did you tag {e} as that", "why do you say {e} isn't there", "that can't be right, explain",
+        "i doubt it", "i doubt that", "not sure about that", "hmm really?", "are you kidding", "no way",
+        "that doesn't look right", "you sure it's {e}",
     ],
     CLARIFY: [
         "hi", "hello", "hey there", "thanks", "thank you", "ok", "cool", "nice", "hmm", "lol",
@@ -191,6 +239,13 @@ T: dict[str, list[str]] = {
         "what's the meaning of life", "do you like football", "are you a robot", "where do you live",
         "set an alarm for 7", "what's the news today", "tell me something funny", "i'm bored",
         "that's all thanks", "ok cool thanks", "nvm", "forget it", "brb", "good night",
+        # out of scope even when a name is in it
+        "tell me a joke about {e}", "write a poem about {e}", "what's the weather in {e}",
+        "book me a flight to {e}", "what time is it in {e}", "sing a song about {e}", "buy tickets for {e}",
+        "follow {e} on twitter for me", "send {e} a message", "what's {e}'s phone number",
+        "who won {e} in 2015", "when was {e} founded", "how many goals has {e} scored this season",
+        "who will win {e} next year", "predict the {e} result", "what's the score of the {e} game tonight",
+        "order a pizza", "HELLO", "thx bye 👋", "lol ok", "😂😂", "say something funny",
     ],
 }
 PICTURE = ["picture", "photo", "image", "pic", "photograph", "shot", "foto", "img", "pic", "photo", "picture"]
@@ -198,6 +253,13 @@ FILLERS = ["hey ", "ok so ", "um ", "quick q: ", "so ", "and ", "also ", "pls ",
            "i wonder ", "btw ", "hmm ", "right, ", "wait, ", "one more: ", "i'd like to know ", "could you tell me ",
            "quick question, ", "omg ", "yo ", "sorry, ", "i was wondering ", "do you know ", "just curious, ",
            "ok next one: ", "lemme ask, ", "i need to know ", "help me out: ", "ok but ", "alright, "]
+EMOJI = [" 👀", " 🤔", " 🙏", " 😂", " 🔥", " ❤️", " 🤷", " 😅", " 👍", " 🙂"]
+# a sentence of chatter before or after the question ("… I don't really follow football.")
+CHATTER = ["I don't really follow sports.", "my friend sent me this.", "I'm kinda new to this.",
+           "sorry if this is a dumb question.", "it's for a school project.", "just curious.",
+           "I don't really follow European politics.", "no rush.", "this is so cool.", "ok next question.",
+           "I saw this on my feed.", "I'm not from here.", "thanks in advance!", "ngl I'm confused.",
+           "I'm asking for my mum.", "Honestly no idea."]
 ENDINGS = [" please", " pls", " thx", " lol", " ?", "??", " then", " again", " now", " for me", " haha", " ty",
            " :)", " if you can", " real quick", " thanks!", " asap", " tho", " btw", " lmao"]
 CASUAL = [(r"\byou\b", "u"), (r"\bare\b", "r"), (r"\byour\b", "ur"), (r"\bwhat is\b", "whats"),
@@ -281,14 +343,21 @@ def casual(q: str, rng: random.Random) -> str:
     if rng.random() < 0.15:
         q += rng.choice(ENDINGS)
     words = q.split()
+    if rng.random() < 0.1:
+        q += rng.choice(EMOJI)
+    if rng.random() < 0.08:
+        q = (rng.choice(CHATTER) + " " + q) if rng.random() < 0.5 else (q.rstrip("?") + "? " + rng.choice(CHATTER))
+    words = q.split()
     if rng.random() < 0.15 and words:  # a typo in a non-name word
         i = rng.randrange(len(words))
         if words[i].islower():
             words[i] = typo(words[i], rng)
         q = " ".join(words)
-    if rng.random() < 0.5:
+    if rng.random() < 0.05:
+        q = q.upper()  # all caps
+    elif rng.random() < 0.5:
         q = q[:1].upper() + q[1:]
-    if rng.random() < 0.6 and not q.endswith("?"):
+    if rng.random() < 0.6 and not q.endswith(("?", ".", "!")):
         q += "?"
     return q
 
@@ -308,15 +377,27 @@ def generate(per_template: int = 12, seed: int = 0) -> list[dict]:
                 key = normalise(masked)
                 if seen.setdefault(key, label) != label:
                     continue  # the same masked words under two labels: keep the first
-                rows.append({"q": q, "masked": masked, "label": label, "template": f"{label}/{k}"})
+                rows.append({"q": q, "masked": masked, "label": label, "template": f"{label}/{k}", "ents": ents})
     for label, examples in EXAMPLES.items():  # the rule router's own phrasings too
         for k, x in enumerate(examples):
             if seen.setdefault(normalise(mask(x, [])), label) == label:
                 rows.append({"q": x, "masked": mask(x, []), "label": label, "template": f"examples/{label}/{k}"})
-    # one row per masked form and label
-    uniq = {}
+    # The masks again, now with the words of these questions loaded as the router loads them
+    # from intents.jsonl at run time (they keep typo matching and lower-case names apart,
+    # and all-caps words from being read as names); the first pass made them.
+    mentions._COMMON.clear()
+    mentions._COMMON.update(w.lower() for r in rows for w in re.findall(r"[A-Za-z]+", r["masked"]))
+    mentions._COMMON.discard("ent")
+    mentions._COMMON.add("")
     for r in rows:
-        uniq.setdefault((normalise(r["masked"]), r["label"]), r)
+        r["masked"] = mask(r["q"], r["ents"]) if r.get("ents") is not None else mask(r["q"], [])
+    for r in rows:
+        r.pop("ents", None)
+    # one row per masked form (the first label it got)
+    uniq: dict = {}
+    for r in rows:
+        uniq.setdefault(normalise(r["masked"]), r)
+    mentions._COMMON.clear()  # the router loads them from the file written
     return list(uniq.values())
 
 

@@ -148,12 +148,13 @@ NAME_SLOT = {"is", "are", "where", "who", "what", "find", "locate", "show", "me"
 # a single lower-case word alone in a name's slot
 _PIC = r"(?:pic|picture|photo|image|shot|frame|photograph|foto|img)"
 _TAIL = (rf"(?:\s+(?:there|here|in\s+there|in\s+(?:the|this|that|ur|your)\s+{_PIC}|in\s+it|visible|pictured"
-         rf"|at\s+all|anywhere|or\s+not|too|also|as\s+well|either|now|again|then|standing|sitting))*")
+         rf"|at\s+all|anywhere|around|or\s+not|too|also|as\s+well|either|now|again|then|standing|sitting"
+         rf"|lol|haha|pls|plz|please|rn|tho|though|btw|bro|even|really|actually|or\s+what))*")
 SINGLE_SLOT = re.compile(
     r"^(?:(?:ok|so|and|hey|but|wait|hmm|also|then|now|oh)[\s,]+)*"
     r"(?:where\s+is|where's|wheres|is|who\s+is|who's|whos|show\s+me|find|locate|segment|mask|box"
     r"|(?:can\s+(?:you|u)\s+)?(?:see|spot)|.*?\b(?:if|whether))"
-    rf"\s+([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?:\s+is)?{_TAIL}\s*[?!.]*\s*$", re.I)
+    rf"\s+([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?:\s+is)?{_TAIL}[^\w]*$", re.I)
 NOT_NAMES = {"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "nobody", "everything",
              "anything", "something", "nothing", "there", "here", "this", "that", "these", "those", "which",
              "what", "who", "where", "whom", "whose", "one", "ones", "all", "both", "each", "either", "neither",
@@ -179,6 +180,23 @@ def common_words() -> set[str]:
         _COMMON.discard("ent")
         _COMMON.add("")
     return _COMMON
+
+
+def _capword(word: str) -> bool:
+    """Capitalised as a name is: not an all-caps common word ("WHERE IS MESSI IN THE PIC")."""
+    if not word[:1].isupper():
+        return False
+    low = word.lower()
+    return not (word.isupper() and (len(word) == 1 or low in STOP or low in QWORDS or low in PRONOUNS
+                                    or low in common_words() or low in _CAPS_COMMON))
+
+
+# Words an all-caps question is made of even when the training words are not loaded
+_CAPS_COMMON = {"pic", "pics", "photo", "can", "you", "u", "see", "show", "me", "box", "mask", "cut", "out", "why",
+                "how", "sure", "are", "r", "there", "here", "this", "that", "tell", "about", "know", "visible",
+                "list", "all", "entities", "types", "describe", "post", "tweet", "context", "similar", "posts",
+                "please", "pls", "plz", "omg", "lol", "wtf", "tf", "confident", "around", "draw", "where", "who",
+                "what", "whats", "wheres", "whos", "not", "no", "yes", "even", "really", "actually", "too"}
 
 
 def _typo_of_common(word: str) -> bool:
@@ -222,10 +240,10 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
         if hits and word[:1].isupper():
             parts = {t.lower() for t, _, _ in _tokens(hits[0])}
             j, k = i, i
-            while j > 0 and toks[j - 1][0][:1].isupper() and toks[j - 1][0].lower() not in QWORDS \
+            while j > 0 and _capword(toks[j - 1][0]) and toks[j - 1][0].lower() not in QWORDS \
                     and not (j - 1 == 0 and toks[0][0].lower() in common_words()):  # "Separate Klopp …"
                 j -= 1
-            while k + 1 < len(toks) and toks[k + 1][0][:1].isupper():
+            while k + 1 < len(toks) and _capword(toks[k + 1][0]):
                 k += 1
             extra = [t.lower() for n, (t, _, _) in enumerate(toks[j:k + 1], j)
                      if n != i and t.lower() not in parts and not any(_near(t, p) for p in parts)]
@@ -244,7 +262,7 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     for i, (word, s, e) in enumerate(toks + [("", len(q) + 1, len(q) + 1)]):
         covered = any(a < e and s < b for a, b, _, _ in spans)
         nxt = toks[i + 1][0] if i + 1 < len(toks) else ""
-        cap = (word[:1].isupper() and not covered and word.lower() not in PRONOUNS
+        cap = (_capword(word) and not covered and word.lower() not in PRONOUNS
                and not (s in starts and (word.lower() in QWORDS or word.lower() in common_words()))
                and word.lower() not in QWORDS
                and not (fold(word).lower() in DEMONYMS and nxt[:1].islower()))

@@ -79,6 +79,7 @@ FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|n
 NB_SURE = 0.9         # the naive Bayes posterior that counts as sure when the learned model is not
 LEARNED_MIN = 0.5     # the learned model's probability that counts as confident
 AGREE_MIN = 0.3       # ... or that counts when naive Bayes picks the same intent
+CLARIFY_NAMED_MIN = 0.7  # the probability that a question naming someone is out of scope
 PLUGIN_SIMILARITY = 0.4  # cosine of a question to a plugin tool's own examples (with naive Bayes agreeing)
 
 
@@ -89,6 +90,8 @@ class Route:
     source: str = "rules"             # which router (and step) decided
     options: list[str] = field(default_factory=list)   # CLARIFY: the candidates to ask about
     pending: Optional[str] = None     # CLARIFY: the tool the user probably wants, once it is clear who
+    asked_why: bool = False           # a "how sure are you that X …" with nothing to explain yet: the
+                                      # tool gathers the evidence now and the answer cites it
 
 
 @dataclass
@@ -239,7 +242,7 @@ class RuleRouter:
             return False  # a built-in tool this chat does not offer
         # a question that names someone goes to a tool about an entity, to "why", or to the
         # recognizer when it asks how a name was tagged ("is X marked as an org or a place?")
-        return not named or intent in (EXPLAIN, "recognize_entities") or (
+        return not named or intent in (EXPLAIN, CLARIFY, "recognize_entities") or (
             intent in self.tools and self.tools[intent].needs_entity)
 
     def classify(self, masked: str, named: bool = False) -> tuple[Optional[str], float, str]:
@@ -259,6 +262,13 @@ class RuleRouter:
         total = sum(probs.values()) or 1.0
         best = max(probs, key=probs.get, default=None)
         p = probs.get(best, 0.0) / total
+        if best == CLARIFY and named and p < CLARIFY_NAMED_MIN:
+            # a question that names someone is out of scope ("a joke about X") only when the
+            # model is sure of it; else the most likely tool
+            probs.pop(CLARIFY)
+            total = sum(probs.values()) or 1.0
+            best = max(probs, key=probs.get, default=None)
+            p = probs.get(best, 0.0) / total
         if best is not None and p >= LEARNED_MIN:
             return best, p, "learned"
         if best is not None and best == nb_intent and p >= AGREE_MIN:
@@ -284,8 +294,10 @@ class RuleRouter:
         if intent == EXPLAIN and focus.intent is None and m.named and "check_in_image" in self.tools:
             # "how sure are you that X is in the picture?" before anything was answered: the
             # evidence to cite is the visibility check, made now
-            return route_to(self.tools["check_in_image"], question, m, entities, focus, text,
-                            f"{source} (nothing to explain yet: the check)")
+            route = route_to(self.tools["check_in_image"], question, m, entities, focus, text,
+                             f"{source} (nothing to explain yet: the check)")
+            route.asked_why = route.intent != CLARIFY
+            return route
         if intent in (EXPLAIN, CLARIFY):
             return Route(intent, [], source)
         return route_to(self.tools[intent], question, m, entities, focus, text, source)

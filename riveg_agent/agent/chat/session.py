@@ -181,8 +181,10 @@ class ChatSession:
         st = self.state
         context = {"knowledge": st.knowledge.text if st.knowledge else "",
                    "caption": st.caption.text if st.caption else ""}
-        facts = template_answer(route.intent, calls, entities, previous, empty, st.post.text,
-                                context, route)
+        if route.asked_why and calls:  # "how sure are you that X is there?" as the first question
+            previous = calls
+        facts = template_answer(EXPLAIN if route.asked_why and calls else route.intent, calls, entities, previous,
+                                empty, st.post.text, context, route)
         text, by = facts, "template"
         if self.phrasing == "llm" and (calls or route.intent == EXPLAIN):
             text, used = phrase(self.chat_model.model_copy(update={"slot": "chat-answer"})
