@@ -388,3 +388,80 @@ def test_digit_counts_role_plurals_and_kinds_of_place(router):
 def test_a_pronoun_after_the_name_beats_the_first_name_list():
     ents = [("Yuki Mori", "PER"), ("Kenta Mori", "PER")]
     assert genders("Yuki Mori celebrates with her husband Kenta Mori", ents) == {"Yuki Mori": "f", "Kenta Mori": "m"}
+
+
+# -- resolution v4 ---------------------------------------------------------------
+
+FAMILY = [("Marco Bellini", "PER"), ("Luca Bellini", "PER"), ("FC Porto", "ORG")]
+FAMILY_TEXT = "Marco Bellini watches his son Luca Bellini score for FC Porto"
+
+
+def test_a_surname_two_entities_share_asks_unless_one_is_in_focus(router):
+    r = router.route("where's bellini?", FAMILY, Focus(), FAMILY_TEXT)
+    assert r.intent == CLARIFY and set(r.options) == {"Marco Bellini", "Luca Bellini"}
+    routes = run(router, FAMILY, FAMILY_TEXT, ["where's bellini?", "the son", "is bellini in the pic?"])
+    assert [(r.intent, r.entities) for r in routes[1:]] == [("locate_entity", ["Luca Bellini"]),
+                                                            ("check_in_image", ["Luca Bellini"])]
+
+
+def test_sound_alike_truncated_and_run_together_names():
+    ents = [("Jennie", "PER"), ("Amara Okafor", "PER"), ("Bad Bunny", "PER"), ("DeShawn Reyes", "PER")]
+    assert find_mentions("find jenny", ents).known == ["Jennie"]
+    assert find_mentions("where's shawn", ents).known == ["DeShawn Reyes"]  # the end of a name
+    assert find_mentions("box badbunny", ents).known == ["Bad Bunny"]
+    assert find_mentions("find jenna", ents).known == []  # another name, not a spelling
+
+
+def test_lower_case_names_in_more_slots(router):
+    for q, name in [("is merkel in the photo too", "merkel"), ("i'm trying to work out if dhoni is in this shot", "dhoni"),
+                    ("is rosé there too", "rosé")]:
+        r = router.route(q, COACHES, Focus(), COACHES_TEXT)
+        assert (r.intent, r.entities) == ("check_in_image", [name]), q
+    assert find_mentions("is segmant there", COACHES).unknown == []  # a typo of a training word
+
+
+def test_i_m_sentence_starts_demonyms_and_all_caps_are_no_names(router):
+    m = find_mentions("hey so I'm new to this, who is Klopp? I don't follow German football.", COACHES)
+    assert (m.known, m.unknown) == (["Jurgen Klopp"], [])
+    m = find_mentions("CAN U SEE KLOPP IN THE PIC", COACHES)
+    assert (m.known, m.unknown) == (["Jurgen Klopp"], [])
+    r = router.route("Could you give me some background on this post? I don't follow European football.",
+                     COACHES, Focus(), COACHES_TEXT)
+    assert (r.intent, r.entities) == ("generate_knowledge", [])
+
+
+def test_a_pronoun_over_a_group_in_focus_asks(router):
+    ents = [("Priya Nair", "PER"), ("Ingrid Holm", "PER"), ("Owen Pryce", "PER")]
+    text = "Priya Nair, Ingrid Holm and Owen Pryce on stage in Oslo"
+    routes = run(router, ents, text, ["which of them are in the photo?", "where is she?"])
+    assert routes[1].intent == CLARIFY and set(routes[1].options) == {"Priya Nair", "Ingrid Holm"}
+    routes = run(router, ents, text, ["which of them are in the photo?", "where is he?"])
+    assert (routes[1].intent, routes[1].entities) == ("locate_entity", ["Owen Pryce"])
+
+
+def test_members_products_and_the_sides_of_a_win(router):
+    ents = [("Nordic Rail", "ORG"), ("Priya", "PER"), ("Ingrid", "PER"), ("Volt X2", "MISC"), ("Oslo", "LOC")]
+    text = "Nordic Rail's Priya and Ingrid show off the new Volt X2 in Oslo"
+    assert set(router.route("which members are in the photo", ents, Focus(), text).entities) == {"Priya", "Ingrid"}
+    assert router.route("can you see the phone in the pic", ents, Focus(), text).entities == ["Volt X2"]
+    ents = [("Owen Pryce", "PER"), ("Kenji Sato", "PER"), ("Lena Fischer", "PER")]
+    text = "Owen Pryce beats Kenji Sato as Lena Fischer watches from the stands"
+    assert set(router.route("where are the two players", ents, Focus(), text).entities) == {"Owen Pryce", "Kenji Sato"}
+
+
+def test_follow_ups_with_discourse_words_and_replies_to_a_question(router):
+    ents = [("Owen Pryce", "PER"), ("Kenji Sato", "PER"), ("Ocean Cup", "MISC")]
+    text = "Owen Pryce and Kenji Sato at the Ocean Cup"
+    routes = run(router, ents, text, ["is owen in the pic", "kenji too?"])
+    assert (routes[1].intent, routes[1].entities) == ("check_in_image", ["Kenji Sato"])
+    routes = run(router, ents, text, ["can u see him", "sato obviously", "thanks!"])
+    assert [(r.intent, r.entities) for r in routes] == [(CLARIFY, []), ("check_in_image", ["Kenji Sato"]), (CLARIFY, [])]
+
+
+def test_how_sure_on_a_first_turn_runs_the_check_and_tags_are_the_recognizer(router):
+    r = router.route("how sure r u that klopp is in the pic", COACHES, Focus(), COACHES_TEXT)
+    assert (r.intent, r.entities) == ("check_in_image", ["Jurgen Klopp"])
+    routes = run(router, COACHES, COACHES_TEXT, ["is klopp in the pic", "how sure r u that klopp is in the pic"])
+    assert routes[1].intent == EXPLAIN  # once something was answered, it is explained
+    assert router.route("is liverpool tagged as an org or a place", COACHES, Focus(), COACHES_TEXT).intent == \
+        "recognize_entities"
