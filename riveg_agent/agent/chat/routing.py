@@ -75,7 +75,8 @@ EXAMPLES: dict[str, list[str]] = {
         "what is your evidence", "why not", "how sure are you", "how can you tell",
         "how are you sure", "are you sure about that", "what is that based on"],
 }
-FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|and what about|same for|now)\b", re.I)
+FOLLOW_UP = re.compile(r"^\s*(?:(?:hmm+|ok|okay|so|oh|right|wait|alright|cool|nice|thanks|great)[\s,.!]+)*"
+                       r"(and|what about|how about|and what about|same for|now)\b", re.I)
 NB_SURE = 0.9         # the naive Bayes posterior that counts as sure when the learned model is not
 LEARNED_MIN = 0.5     # the learned model's probability that counts as confident
 AGREE_MIN = 0.3       # ... or that counts when naive Bayes picks the same intent

@@ -454,6 +454,8 @@ def test_follow_ups_with_discourse_words_and_replies_to_a_question(router):
     text = "Owen Pryce and Kenji Sato at the Ocean Cup"
     routes = run(router, ents, text, ["is owen in the pic", "kenji too?"])
     assert (routes[1].intent, routes[1].entities) == ("check_in_image", ["Kenji Sato"])
+    routes = run(router, ents, text, ["is owen in the pic", "hmm ok and the other guy?"])
+    assert (routes[1].intent, routes[1].entities) == ("check_in_image", ["Kenji Sato"])  # fillers before "and"
     routes = run(router, ents, text, ["can u see him", "sato obviously", "thanks!"])
     assert [(r.intent, r.entities) for r in routes] == [(CLARIFY, []), ("check_in_image", ["Kenji Sato"]), (CLARIFY, [])]
 
