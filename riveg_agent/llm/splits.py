@@ -69,6 +69,20 @@ def done_blocks(out: Path) -> list[list[str]]:
     return blocks
 
 
+def still_ours(out: Path, sink) -> None:
+    """Stop when `out` is no longer the file being appended to (a `git
+    stash`, checkout or copy replaced it): lines written after that would go
+    to the replaced file and be lost. The output so far stays; rerun to resume."""
+    import os
+    try:
+        same = os.stat(out).st_ino == os.fstat(sink.fileno()).st_ino
+    except FileNotFoundError:
+        same = False
+    if not same:
+        raise RivegError(f"{out} was replaced or removed while it was being written; "
+                         "rerun the command to resume from what the file holds now")
+
+
 @dataclass
 class GenStats:
     total: int
@@ -100,6 +114,7 @@ def generate_split(pipeline, data_dir: Path, dataset: str, split: str, out: Path
                                caption=Caption(caps.get(tweet.image, NO_CAPTION), "dataset caption (BLIP-2)"),
                                done=["detector", "captioner"])
             knowledge = pipeline.generate_knowledge(state).knowledge  # never skipped: it is the product here
+            still_ours(out, sink)
             sink.write(format_block(tweet, knowledge.text))
             sink.flush()
             stats.generated += 1
@@ -163,6 +178,7 @@ def generate_expansions(pipeline, data_dir: Path, dataset: str, split: str, out:
                                entities=entities,
                                done=["detector", "captioner", "exemplars", "knowledge", "recognizer"])
             expressions = pipeline.expand(state).expressions
+            still_ours(out, sink)
             sink.write("".join(json.dumps({"image": tweet.image, "entity": x.entity.text,
                                            "type": x.entity.type, "expansion": x.expansion},
                                           ensure_ascii=False) + "\n" for x in expressions

@@ -76,3 +76,31 @@ def test_expansions_cover_every_gold_entity_and_resume(tmp_path, fast_pipeline):
     assert again.generated == 1 and again.skipped == len(tweets) - 1
     assert read_expansions(out) == got
     assert len(out.read_text().splitlines()) == len(want)  # nothing written twice
+
+
+def test_stops_when_the_file_is_replaced_under_it(tmp_path, fast_pipeline):
+    """A `git stash` / checkout swaps the file for a new one: appending on to
+    the old one would lose every later tweet, so the run stops, keeping the
+    replaced file's content, and a rerun resumes from it."""
+    out = tmp_path / "k.txt"
+    knowledge = fast_pipeline.plugin("knowledge")
+    real = knowledge.generate
+    calls = []
+
+    def replacing_generate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # after the first tweet is written: replace the file, as git does
+            text = out.read_text()
+            out.unlink()
+            out.write_text(text)
+        return real(*args, **kwargs)
+
+    knowledge.generate = replacing_generate
+    try:
+        with pytest.raises(RivegError, match="was replaced or removed"):
+            generate_split(fast_pipeline, DATA, "twitter2017", "test", out)
+    finally:
+        knowledge.generate = real
+    assert len(done_blocks(out)) == 1
+    resumed = generate_split(fast_pipeline, DATA, "twitter2017", "test", out)
+    assert (resumed.skipped, resumed.generated) == (1, 2)
