@@ -290,15 +290,17 @@ class Relation:
 def relations(text: str, entities: list[tuple[str, str]]) -> list[Relation]:
     """Relations the post states between its people: "X and her sister Y",
     "X's brother Y", "Y, X's coach", "Y, the son of X"."""
-    people = [e for e, t in entities if t == "PER"]
+    people = [e for e, t in entities if t in ("PER", "MISC")]  # a pet or a zoo's animal may be MISC
     spans = _mentions_in(text, people)
     low = text.lower()
     out = []
+    # "her coach and mother Bisi", "her brother Prince Sverre": more relation words or a title between
+    between = r"[\s,:(]*(?:(?:and|&)\s+(?:" + _REL + r")s?\s+|(?:" + _alt(TITLE_WORDS | TITLE_GENDER.keys()) + r")\.?\s+)*"
     for m in re.finditer(r"\b(" + "|".join(re.escape(r) for r in RELATIONS) + r")s?\b", low):
         word = m.group(1)
-        after = [n for s, _, n in spans if 0 <= s - m.end() <= 3 and re.fullmatch(r"[\s,:(]*", low[m.end():s])]
+        after = [n for s, _, n in spans if s >= m.end() and re.fullmatch(between, low[m.end():s])][:1]
         before_text = low[:m.start()]
-        owner = re.search(r"(\S+?)['’]s\s+$|\b(his|her|their)\s+$|\bthe\s+$", before_text)
+        owner = re.search(r"(?:\bthe\s+)?(\S+?)['’]s\s+$|\b(his|her|their)\s+$|\bthe\s+$", before_text)
         anchor = None
         if owner and owner.group(1):
             anchor = next((n for s, e, n in spans if e == owner.start(1) + len(owner.group(1))), None)
@@ -306,7 +308,9 @@ def relations(text: str, entities: list[tuple[str, str]]) -> list[Relation]:
             relative = after[0]
         else:  # "Y, her sister" / "Y, X's coach": the person just before the owner
             cut = owner.start() if owner else m.start()
-            prev = [n for s, e, n in spans if 0 <= cut - e <= 3 and n != anchor]
+            # "Y, her sister" / "Y, the bride's brother"
+            prev = [n for s, e, n in spans if e <= cut and re.fullmatch(r"[\s,:(]*(?:the\s+)?", low[e:cut])
+                    and n != anchor]
             if not prev:
                 continue
             relative = prev[-1]
@@ -352,7 +356,7 @@ def descriptors(text: str, entities: list[tuple[str, str]]) -> dict[str, list[st
         of = re.search(r"([a-z][a-z-]*)\s+of\s+(?:the\s+)?$", low[max(0, s - 40):s])
         if of:
             add(of.group(1), name)
-        after = re.match(r"\s*(?:,|\(|-|–)\s*(?:the|a|an|our|his|her|their)?\s*([a-z][a-z-]*)", low[e:])
+        after = re.match(r"\s*(?:,|\(|-|–)\s*(?:the|a|an|our|his|her|their)?\s*([a-z][a-z-]*)\b(?!')", low[e:])
         if after:
             add(after.group(1), name)
         poss = re.match(r"'s\s+([a-z][a-z-]*)", low[e:])
@@ -471,6 +475,74 @@ def _described(question: str, words: list[str], entities: list[tuple[str, str]],
     return None
 
 
+def described_phrase(question: str, entities: list[tuple[str, str]], text: str) -> Optional[str]:
+    """The description in the question ("the guy who attacked") when the post's words fit one
+    of its entities: the router masks it as a reference."""
+    if not text or not entities:
+        return None
+    res = _by_description(question, Mentions(), entities, text, genders(text, entities), phrase=True)
+    return res
+
+
+def _by_description(question: str, m: Mentions, entities: list[tuple[str, str]], text: str,
+                    sexes: dict, phrase: bool = False):
+    """The entity a description in the question fits best by the post's words (describe.py);
+    None when there is no description or none clearly fits. phrase=True: the phrase instead."""
+    from riveg_agent.agent.chat.describe import find_description, score
+    types = dict(entities)
+    skip = set(ORDINALS) | set(COUNTS) | {"other", "others", "second", "last"} | {
+        w for e, _ in entities for w in WORD.findall(fold_lower(e))}
+    qwords = set(WORD.findall(fold_lower(question)))
+    if qwords & (set(ORDINALS) | set(COUNTS) | {"other", "others", "all", "every", "each"}):
+        return None  # "the two sisters", "the first rider": counted or ordered, later steps
+    desc = find_description(fold_lower(question), skip)
+    if desc is None:
+        return None
+    etype, gender = None, None
+    for g in desc.generic:
+        etype, gender = TYPE_NOUNS.get(g, ("PER", None))
+    head = desc.head[-1] if desc.head else None
+    allowed = [e for e, _ in entities if _compatible(e, etype, gender, types, sexes)
+               and (gender is None or sexes.get(e) is not None or _lean(e) in (gender, None))] if etype else None
+    semantic = not (head in TYPE_NOUNS or head in RELATIONS) and (head is not None or desc.clause)
+    match = score(desc, text, entities, allowed, semantic=semantic)
+    if match.entity is None:
+        return None
+    if phrase:
+        return desc.text
+    words = set(desc.head) | set(desc.clause)
+    rest = [n for n in m.unknown if fold_lower(n) not in words and n.lower() not in ROLE_NOUNS]
+    return Resolution([match.entity] + rest, how=match.how)
+
+
+def _count_by_post(question: str, words: list[str], count: int, cands: list[str],
+                   entities: list[tuple[str, str]], text: str) -> Optional[Resolution]:
+    """"both tigers" where the post calls one of them a tiger: that one and the others of its
+    type, when they are as many as asked; "the couple" / "the pair": the only pair the post
+    joins with "and" ("Congrats to X and Y")."""
+    from riveg_agent.agent.chat.describe import Description, score
+    types = dict(entities)
+    for k, w in enumerate(words[:-1]):
+        if COUNTS.get(w) == count and words[k + 1] not in TYPE_NOUNS and words[k + 1] not in ("of", "the"):
+            noun = words[k + 1]
+            noun = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
+            match = score(Description(noun, [noun]), text, entities, semantic=False)
+            if match.entity is not None:
+                mates = [e for e, t in entities if t == types[match.entity]]
+                if len(mates) == count:
+                    return Resolution(mates, how=f"{count} of them (one described by the post, the rest of its type)")
+    if any(w in ("couple", "pair", "duo") for w in words) and count == 2:
+        low = fold_lower(text)
+        pairs = []
+        for a in cands:
+            for b in cands:
+                if a != b and re.search(re.escape(fold_lower(a)) + r"\s+(?:and|&)\s+" + re.escape(fold_lower(b)), low):
+                    pairs.append([a, b])
+        if len(pairs) == 1:
+            return Resolution(pairs[0], how="the pair the post names together")
+    return None
+
+
 def _fits_pronoun(name: str, g: str, sexes: dict) -> bool:
     """Known to be of gender g, or of unknown gender with a name that does not lean the other way."""
     return sexes.get(name) == g or (sexes.get(name) is None and _lean(name) in (g, None))
@@ -560,7 +632,12 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         entity, replaced = owned
         rest = [n for n in m.named if n not in replaced and n != entity and n.lower() not in ROLE_NOUNS]
         return Resolution([entity] + rest, how="owner")
-    # 1c. what the post calls someone: "the mayor", "our pup", "the winner", "the one she beat"
+    # 1c. a description the post's words around an entity fit: "the soprano", "the guy who
+    #     attacked", "the baby tiger" (describe.py); then the words right next to a name
+    if not m.known and text:
+        fitted = _by_description(question, m, entities, text, sexes)
+        if fitted is not None:
+            return fitted
     if not m.known:
         described = _described(question, words, entities, text, focus)
         if described is not None:
@@ -648,6 +725,10 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             people = [e for e in names if types[e] == "PER"]
             if len(people) == count:
                 return Resolution(people, how=f"{count} of them (the post's people)")
+        if count and text:
+            grouped = _count_by_post(question, words, count, cands, entities, text)
+            if grouped is not None:
+                return grouped
         if count:
             picked = _pick(cands, focus, count, how=f"{count} of them")
             if not picked.entities and text and etype in ("PER", None):
