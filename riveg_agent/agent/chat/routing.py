@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Protocol
 
 from riveg_agent.agent.chat.mentions import Mentions, find_mentions
-from riveg_agent.agent.chat.resolve import REFERENCE_WORDS, mask_references, resolve
+from riveg_agent.agent.chat.resolve import REFERENCE_WORDS, described_phrase, mask_references, resolve
 
 EXPLAIN = "explain"  # no tool: cite the evidence of the previous turn
 CLARIFY = "clarify"  # no tool: ask the user which entity (or what) they mean
@@ -210,6 +210,14 @@ class NaiveBayes:
         return best, 1.0 / total
 
 
+def _description_words(t: ToolInfo) -> set[str]:
+    """The content words of a plugin tool's description and name ("shape", "dominant", "colour")."""
+    from riveg_agent.agent.chat.describe import FUNCTION
+    words = re.findall(r"[a-z]+", (t.description + " " + t.name.replace("_", " ")).lower())
+    return {w for w in words if len(w) >= 3 and w not in FUNCTION and w not in FILLER
+            and w not in ("picture", "image", "photo", "its", "the", "and")}
+
+
 def plugin_texts(t: ToolInfo) -> list[str]:
     return list(t.examples) + [t.description, t.name.replace("_", " ")]
 
@@ -253,6 +261,16 @@ class RuleRouter:
             return intent, 1.0, "rules"
         from riveg_agent.agent.chat.intent_model import embed
         emb = embed([masked])[0]
+        if not named and "ENT" not in masked:
+            # "is orange the dominant colour", "what's the shape of the pic": a question in the words
+            # of a plugin tool's own description
+            words = {w.lower() for w in re.findall(r"[A-Za-z]+", masked)}
+            for t in self.plugins:
+                if words & _description_words(t):
+                    if self._plugin_emb is None:
+                        self._plugin_emb = {t.name: embed(plugin_texts(t)) for t in self.plugins}
+                    if float((self._plugin_emb[t.name] @ emb).max()) >= PLUGIN_SIMILARITY - 0.1:
+                        return t.name, 1.0, "rules (plugin tool's words)"
         nb_intent, nb_p = self.nb.classify(masked, named)
         if nb_intent in self.tools and nb_intent not in EXAMPLES and nb_p >= LEARNED_MIN:
             if self._plugin_emb is None:
@@ -283,8 +301,21 @@ class RuleRouter:
         m = find_mentions(question, entities)
         text_masked = masked(question, entities)
         named = bool(m.named) or m.pronoun == "PER"
+        phrase = described_phrase(question, entities, text) if not m.known else None
+        if phrase:  # "the guy who attacked", "the soprano": a reference, masked as one
+            text_masked = re.sub(r"(?i)(?<!\w)" + r"\s+".join(map(re.escape, phrase.split())) + r"(?!\w)",
+                                 "ENT", text_masked, count=1)
+            tail = re.search(r"\s(?:who|that|which)\s.*$", phrase)
+            if tail:  # "the guy" was masked already: "ENT who attacked"
+                text_masked = re.sub(r"(?i)\bENT" + r"\s+".join(map(re.escape, tail.group(0).split(" "))) + r"(?!\w)",
+                                     "ENT", text_masked, count=1)
+            text_masked = re.sub(r"\bENT(?:\s+ENT)+\b", "ENT", text_masked)
+            named = True
         follow = bool(FOLLOW_UP.match(question)) or m.other
-        if focus.intent and ((follow and _bare(text_masked)) or _only_reference(text_masked)):
+        if m.named and "expand_entity" in self.tools and re.fullmatch(
+                r"\s*(?:ENT\s*=\s*(?:\?+|what\W*|who\W*)|(?:\?+|what|who)\s*=\s*ENT\W*)\s*", text_masked, re.I):
+            intent, source = "expand_entity", "rules (X = ?)"  # "faith = ?": what X is
+        elif focus.intent and ((follow and _bare(text_masked)) or _only_reference(text_masked)):
             intent, source = focus.intent, "rules (follow-up)"
         else:
             intent, _, source = self.classify(text_masked, named)
@@ -292,7 +323,7 @@ class RuleRouter:
                 intent, source = focus.intent, "rules (unsure: the previous tool)"
             if intent is None:
                 return Route(CLARIFY, [], "rules (unsure what is asked)")
-        if intent == EXPLAIN and focus.intent is None and m.named and "check_in_image" in self.tools:
+        if intent == EXPLAIN and focus.intent is None and (m.named or phrase) and "check_in_image" in self.tools:
             # "how sure are you that X is in the picture?" before anything was answered: the
             # evidence to cite is the visibility check, made now
             route = route_to(self.tools["check_in_image"], question, m, entities, focus, text,
