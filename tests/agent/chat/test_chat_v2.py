@@ -467,3 +467,102 @@ def test_how_sure_on_a_first_turn_runs_the_check_and_tags_are_the_recognizer(rou
     assert routes[1].intent == EXPLAIN  # once something was answered, it is explained
     assert router.route("is liverpool tagged as an org or a place", COACHES, Focus(), COACHES_TEXT).intent == \
         "recognize_entities"
+
+
+# -- v5: references by what the post says about an entity (describe.py) -----------------
+# Made-up posts; the descriptions are of the kinds blind3 missed, in other nouns.
+
+ORCHESTRA = [("Ilse Vandermeer", "PER"), ("Tobias Rennert", "PER"), ("Konzerthaus Linz", "LOC"),
+             ("Orkest Noord", "ORG"), ("Pavel Hruby", "PER")]
+ORCHESTRA_TEXT = ("Violinist Ilse Vandermeer and cellist Tobias Rennert opened the season at Konzerthaus Linz. "
+                  "Orkest Noord manager Pavel Hruby called it unforgettable.")
+RACE = [("Jonas Pettersen", "PER"), ("Aurelio Bassi", "PER"), ("Monte Zoncolan", "LOC"), ("Giro Rosa", "MISC")]
+RACE_TEXT = "Jonas Pettersen sprinted clear on Monte Zoncolan while Aurelio Bassi crashed near the top of the Giro Rosa stage."
+ZOO = [("Tambo", "MISC"), ("Wildpark Hessen", "LOC"), ("Greta Vogl", "PER"), ("Nala", "MISC")]
+ZOO_TEXT = ("Meet Tambo, the newborn giraffe calf at Wildpark Hessen! Vet Greta Vogl says he and his mother Nala "
+            "are healthy.")
+LAUNCH = [("Corvid Labs", "ORG"), ("Skylark-2", "MISC"), ("Andøya", "LOC"), ("Polaris Sat", "MISC")]
+LAUNCH_TEXT = "Corvid Labs' Skylark-2 drone took off from Andøya with the Polaris Sat probe on board."
+CHESS = [("Rania Aziz", "PER"), ("Olek Brandt", "PER"), ("Sami Koivu", "PER"), ("Pia Lund", "PER")]
+CHESS_TEXT = "Rania Aziz draws with Olek Brandt, while Sami Koivu defeats Pia Lund to move into the lead."
+COACHED = [("Marta Quiroga", "PER"), ("Ettore Quiroga", "PER"), ("Lisbon", "LOC"), ("Teo Santos", "PER")]
+COACHED_TEXT = "Marta Quiroga celebrates in Lisbon with her manager and father Ettore Quiroga. Teo Santos finished 4th."
+
+
+def test_a_description_fits_the_words_before_a_name(router):
+    r = router.route("is the cellist in the shot", ORCHESTRA, Focus(), ORCHESTRA_TEXT)
+    assert (r.intent, r.entities) == ("check_in_image", ["Tobias Rennert"])
+    r = router.route("where's the violinist", ORCHESTRA, Focus(), ORCHESTRA_TEXT)
+    assert (r.intent, r.entities) == ("locate_entity", ["Ilse Vandermeer"])
+    # "Orkest Noord manager Pavel Hruby": the role is the person's, not the orchestra's
+    r = router.route("mask the manager", ORCHESTRA, Focus(), ORCHESTRA_TEXT)
+    assert (r.intent, r.entities) == ("segment_entity", ["Pavel Hruby"])
+
+
+def test_a_description_by_what_someone_did(router):
+    # "the one who crashed" / "the sprinter" from the verbs the post gives each rider
+    r = router.route("where is the guy who crashed", RACE, Focus(), RACE_TEXT)
+    assert (r.intent, r.entities) == ("locate_entity", ["Aurelio Bassi"])
+    routes = run(router, RACE, RACE_TEXT, ["is Bassi in the picture", "and the one who sprinted?"])
+    assert (routes[1].intent, routes[1].entities) == ("check_in_image", ["Jonas Pettersen"])
+
+
+def test_a_description_of_an_animal_or_a_thing(router):
+    r = router.route("segment the baby giraffe", ZOO, Focus(), ZOO_TEXT)
+    assert (r.intent, r.entities) == ("segment_entity", ["Tambo"])
+    r = router.route("is the calf visible", ZOO, Focus(), ZOO_TEXT)
+    assert r.entities == ["Tambo"]
+    r = router.route("is the vet there", ZOO, Focus(), ZOO_TEXT)
+    assert r.entities == ["Greta Vogl"]
+    r = router.route("where's the drone", LAUNCH, Focus(), LAUNCH_TEXT)
+    assert (r.intent, r.entities) == ("locate_entity", ["Skylark-2"])
+    r = router.route("can you see the probe", LAUNCH, Focus(), LAUNCH_TEXT)
+    assert r.entities == ["Polaris Sat"]
+
+
+def test_the_winner_of_a_game_is_the_one_who_beat_the_other(router):
+    # "X defeats Y to go top": the leader is X, not Y whose words follow
+    r = router.route("where is the leader", CHESS, Focus(), CHESS_TEXT)
+    assert r.entities == ["Sami Koivu"]
+
+
+def test_a_description_no_entity_clearly_fits_asks(router):
+    # "the pianist" is in no word of the post: ask, do not guess
+    r = router.route("where's the pianist", ORCHESTRA, Focus(), ORCHESTRA_TEXT)
+    assert r.intent == CLARIFY
+
+
+def test_relations_with_more_relation_words_or_a_title_between(router):
+    assert router.route("where's her father", COACHED, Focus(), COACHED_TEXT).entities == ["Ettore Quiroga"]
+    assert router.route("box the manager", COACHED, Focus(), COACHED_TEXT).entities == ["Ettore Quiroga"]
+    text = "Duchess Ingrid met the crowds in Oslo. Her cousin Duke Henrik joined her."
+    ents = [("Ingrid", "PER"), ("Oslo", "LOC"), ("Henrik", "PER")]
+    assert router.route("is her cousin there", ents, Focus(), text).entities == ["Henrik"]
+    # a relative that is an animal (typed MISC)
+    assert router.route("and the mom?", ZOO, Focus(intent="locate_entity"), ZOO_TEXT).entities == ["Nala"]
+
+
+def test_counted_descriptions_and_pairs(router):
+    r = router.route("are both giraffes in the photo", ZOO, Focus(), ZOO_TEXT)
+    assert sorted(r.entities) == ["Nala", "Tambo"]
+    text = "Best wishes to Lena Brook and Omar Haddou, who got engaged in Paris! Photographer Ivo Kern was there."
+    ents = [("Lena Brook", "PER"), ("Omar Haddou", "PER"), ("Paris", "LOC"), ("Ivo Kern", "PER")]
+    r = router.route("mask the pair", ents, Focus(), text)
+    assert (r.intent, sorted(r.entities)) == ("segment_entity", ["Lena Brook", "Omar Haddou"])
+
+
+def test_first_turn_confidence_about_a_description_is_the_check(router):
+    r = router.route("how sure are you that the cellist is in the picture?", ORCHESTRA, Focus(), ORCHESTRA_TEXT)
+    assert (r.intent, r.entities, r.asked_why) == ("check_in_image", ["Tobias Rennert"], True)
+
+
+def test_x_equals_question_mark_is_what_x_is(router):
+    routes = run(router, RACE, RACE_TEXT, ["segment bassi", "jonas = ?"])
+    assert (routes[1].intent, routes[1].entities) == ("expand_entity", ["Jonas Pettersen"])
+
+
+def test_questions_in_a_plugin_tools_own_words(router):
+    for q in ("what shape is this photo", "which colour dominates here", "is the picture square or wide?"):
+        assert router.route(q, RACE, Focus(), RACE_TEXT).intent == "image_colour", q
+    # a name in the question keeps it about the entity
+    assert router.route("what colour is Bassi wearing", RACE, Focus(), RACE_TEXT).intent != "image_colour"
