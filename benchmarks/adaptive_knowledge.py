@@ -1,6 +1,6 @@
 """Adaptive knowledge: skip the LLM where the CRF is sure of the post alone.
 
-    python benchmarks/adaptive_knowledge.py --data-dir ../shared/data [--model plim-minilm-t17]
+    python benchmarks/adaptive_knowledge.py --data-dir ../shared/data [--model plim-minilm-t17-mix]
         [--split dev] [--knowledge-file F] [--limit N] [--time-knowledge 8] [--json OUT]
 
 Each tweet is tagged twice with the shipped recognizer: on the post alone
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "benchmarks" / "results" / "knowledge"
 DEFAULT_FILES = {"dev": KNOWLEDGE / "twitter2017-dev.qwen2.5-coder-0.5b.default.txt",
-                 "test": KNOWLEDGE / "twitter2017-test.qwen2.5-coder-0.5b.txt"}
+                 "test": KNOWLEDGE / "twitter2017-test.qwen2.5-coder-0.5b.default.txt"}
 THRESHOLDS = [None, 0.99, 0.98, 0.95, 0.9, 0.8, 0.7, 0.5, 0.0]
 
 
@@ -56,7 +56,7 @@ def knowledge_seconds(data_dir: Path, split: str, n: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", type=Path, required=True)
-    ap.add_argument("--model", default="plim-minilm-t17")
+    ap.add_argument("--model", default="plim-minilm-t17-mix")
     ap.add_argument("--split", default="dev", choices=["dev", "test"])
     ap.add_argument("--knowledge-file", type=Path)
     ap.add_argument("--limit", type=int, help="the first N tweets only (e.g. 200: the knowledge ablation's subset)")

@@ -20,7 +20,7 @@ from riveg_agent.core.registry import requires
 from riveg_agent.core.roles import EntitySpan, Knowledge, Post, Recognizer
 from riveg_agent.core.schema import ModelRef
 
-DEFAULT_MODEL = "plim-minilm-t17"
+DEFAULT_MODEL = "plim-minilm-t17-mix"
 LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on "
            "Twitter-2017 MNER research data, see weights/README.md)")
 

@@ -54,7 +54,7 @@ def _shipped_table() -> Table:
     import json
     from importlib import resources
     table = Table(title="shipped trained models (weights/)")
-    for col in ("name", "kind", "trained on", "test F1/accuracy (knowledge: none / dataset)"):
+    for col in ("name", "kind", "trained on", "test F1/accuracy (knowledge: none / dataset / local Qwen)"):
         table.add_column(col, overflow="fold")
     for folder in sorted(Path(str(resources.files("riveg_weights"))).iterdir()):
         for config, kind in (("ner_config.json", "recognizer"), ("ve_config.json", "VE")):
@@ -65,8 +65,9 @@ def _shipped_table() -> Table:
             figures = ""
             if scores.is_file():
                 data = json.loads(scores.read_text(encoding="utf-8"))
-                got = [data.get(f"test_knowledge_{k}", {}).get("micro", {}).get("f1") for k in ("none", "dataset")]
-                figures = " / ".join(f"{100 * v:.2f}" for v in got if v is not None)
+                got = [data.get(f"test_knowledge_{k}", {}).get("micro", {}).get("f1")
+                       for k in ("none", "dataset", "local")]
+                figures = " / ".join("–" if v is None else f"{100 * v:.2f}" for v in got)
             table.add_row(folder.name, kind, str(meta.get("dataset", "")), figures)
     return table
 
