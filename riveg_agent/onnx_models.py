@@ -153,11 +153,11 @@ def session(folder: Path, threads: Optional[int] = None, weights: Optional[Path]
     data = (folder / GRAPH).read_bytes()
     if _sha256(data) != info["graph_sha256"]:
         raise ModelError(f"{folder / GRAPH}: sha256 does not match {EXPORT}; re-export it")
+    if weights.name != WEIGHTS:
+        raise ModelError(f"{weights}: the graph's external data is named {WEIGHTS}")
     if file_sha256(weights) != info["weights_sha256"]:
         raise ModelError(f"{weights} is not the file {folder / GRAPH} was exported against; "
                          f"re-export it (python scripts/export_onnx.py)")
-    if weights.name != WEIGHTS:
-        raise ModelError(f"{weights}: the graph's external data is named {WEIGHTS}")
     return _session(data, weights.resolve().parent, threads)
 
 
@@ -195,12 +195,20 @@ class Tokenizer:
     def pairs(self, firsts: Sequence[str], seconds: Sequence[str], max_length: int) -> dict[str, np.ndarray]:
         """[CLS] first [SEP] second [SEP], the second cut first, padded to the
         longest: what transformers does for truncation="only_second", padding=True."""
+        return self._padded(list(zip(firsts, seconds)), max_length, "only_second")
+
+    def texts(self, texts: Sequence[str], max_length: int) -> dict[str, np.ndarray]:
+        """[CLS] text [SEP], cut at max_length, padded to the longest
+        (truncation=True, padding=True)."""
+        return self._padded(list(texts), max_length, "longest_first")
+
+    def _padded(self, inputs: list, max_length: int, strategy: str) -> dict[str, np.ndarray]:
         with self._lock:
-            self.backend.enable_truncation(max_length, strategy="only_second")
+            self.backend.enable_truncation(max_length, strategy=strategy)
             self.backend.enable_padding(pad_id=self.pad_token_id or 0, pad_type_id=self.pad_type_id,
                                         pad_token=self.pad_token or "[PAD]")
             try:
-                enc = self.backend.encode_batch(list(zip(firsts, seconds)))
+                enc = self.backend.encode_batch(inputs)
             finally:
                 self.backend.no_truncation()
                 self.backend.no_padding()

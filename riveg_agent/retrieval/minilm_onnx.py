@@ -39,30 +39,19 @@ class OnnxSentenceEncoder:
     SentenceTransformer.encode(texts, normalize_embeddings=True)."""
 
     def __init__(self, model_dir: Path, graph_folder: Path = FOLDER, threads: Optional[int] = None):
-        from tokenizers import Tokenizer
-
         if not has_export(graph_folder):
             raise ModelError(f"{graph_folder}: no {onnx_models.GRAPH} / {onnx_models.EXPORT}; "
                              "run `python scripts/export_onnx.py --sentence-minilm`")
         self.session = onnx_models.session(graph_folder, threads, weights=model_dir / WEIGHTS)
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
-        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+        self.tokenizer = onnx_models.Tokenizer(model_dir)
         self.dim = int(json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["hidden_size"])
-        self._lock = threading.Lock()  # the tokenizer's padding state is shared
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, normalize_embeddings: bool = True) -> np.ndarray:
         """Rows are always L2-normalised (the graph ends with the Normalize
         module); the keyword matches SentenceTransformer.encode's."""
-        out = []
-        for s in range(0, len(texts), batch_size):
-            with self._lock:
-                enc = self.tokenizer.encode_batch(list(texts[s:s + batch_size]))
-            feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-                    "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-                    "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
-            out.append(self.session.run(None, feed)[0].astype(np.float32))
-        return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
+        out = [self.session.run(None, self.tokenizer.texts(texts[s:s + batch_size], MAX_SEQ_LENGTH))[0]
+               for s in range(0, len(texts), batch_size)]
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, self.dim), np.float32)
 
 
 def load_cached(model_dir: Path, threads: Optional[int] = None) -> OnnxSentenceEncoder:
