@@ -41,6 +41,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--router", default="both", choices=["rules", "llm", "both"])
     ap.add_argument("--model", default="qwen2.5-coder-0.5b-instruct-q4_k_m")
+    ap.add_argument("--referee", default=None, metavar="MODEL",
+                    help="the rules router with the LLM referee on this model (referee.py)")
     ap.add_argument("--misses", action="store_true", help="print the wrong turns")
     ap.add_argument("--set", default=str(SET), help="routing set JSONL (default: tests/agent/chat/routing_set.jsonl)")
     args = ap.parse_args()
@@ -54,7 +56,12 @@ def main() -> None:
     print(f"routing set: {turns} questions over {len(conversations)} posts; {len(infos)} tools")
     routers = []
     if args.router in ("rules", "both"):
-        routers.append(("rules", RuleRouter(infos)))
+        referee = None
+        if args.referee:
+            from riveg_agent.agent.chat.chat_model import LocalChatModel
+            from riveg_agent.agent.chat.referee import LLMReferee
+            referee = LLMReferee(LocalChatModel(model=args.referee, slot="chat-referee"))
+        routers.append((f"rules + referee ({args.referee})" if referee else "rules", RuleRouter(infos, referee=referee)))
     if args.router in ("llm", "both"):
         from riveg_agent.agent.chat.chat_model import LocalChatModel
         from riveg_agent.agent.chat.llm_router import LLMRouter
@@ -63,6 +70,9 @@ def main() -> None:
         score = evaluate(router, conversations)
         p50 = statistics.median(score.seconds)
         extra = f"; unusable LLM outputs {router.failures}" if hasattr(router, "failures") else ""
+        if getattr(router, "referee", None) is not None and router.referee.calls:
+            extra += (f"; referee called on {router.referee.calls} turns, "
+                      f"{router.referee.seconds / router.referee.calls:.2f} s a call")
         print(f"{name}: accuracy {score.accuracy:.1%} ({score.right}/{score.total}); "
               f"routing time p50 {p50 * 1000:.1f} ms, max {max(score.seconds) * 1000:.1f} ms{extra}")
         print("   decided by:", dict(score.steps.most_common()))

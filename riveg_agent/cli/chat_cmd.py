@@ -63,6 +63,8 @@ def chat(image: Optional[Path] = typer.Option(None, "--image", help="the post's 
          as_json: bool = typer.Option(False, "--json", help="with --once: print the answer as JSON"),
          router: str = typer.Option("rules", "--router", help="rules (deterministic) or llm (constrained LLM call)"),
          phrasing: str = typer.Option("template", "--phrasing", help="template, or llm (the model rewords the tool facts)"),
+         referee: bool = typer.Option(True, "--referee/--no-referee",
+                                      help="with --router rules: the LLM settles descriptions the rules cannot"),
          out: Optional[Path] = typer.Option(None, "--out", help="folder for overlay PNGs (default: a temp folder)")):
     """Ask questions about a post, answered from the grounding tools, offline."""
     quiet_native_logs()
@@ -74,7 +76,8 @@ def chat(image: Optional[Path] = typer.Option(None, "--image", help="the post's 
         raise typer.BadParameter("give --text, --image or both")
     console = Console()
     with errors_to_exit():
-        session = ChatSession(text, image, config=config, router=router, phrasing=phrasing, out_dir=out)
+        session = ChatSession(text, image, config=config, router=router, phrasing=phrasing, out_dir=out,
+                              referee=referee)
         if once is not None:
             with console.status("running the pipeline on the post…") if not as_json else _nullctx():
                 _ = session.state

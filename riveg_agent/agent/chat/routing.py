@@ -226,8 +226,9 @@ class RuleRouter:
     """The router without an LLM: exact phrasings, the learned classifier,
     naive Bayes, then entity resolution; CLARIFY when unsure."""
 
-    def __init__(self, tools: list[ToolInfo], model=None):
+    def __init__(self, tools: list[ToolInfo], model=None, referee=None):
         self.tools = {t.name: t for t in tools}
+        self.referee = referee  # referee.LLMReferee: descriptions the rules cannot settle (optional)
         self.nb = NaiveBayes(tools)
         self.exact: dict[str, str] = {}
         for intent, examples in EXAMPLES.items():
@@ -327,12 +328,12 @@ class RuleRouter:
             # "how sure are you that X is in the picture?" before anything was answered: the
             # evidence to cite is the visibility check, made now
             route = route_to(self.tools["check_in_image"], question, m, entities, focus, text,
-                             f"{source} (nothing to explain yet: the check)")
+                             f"{source} (nothing to explain yet: the check)", self.referee)
             route.asked_why = route.intent != CLARIFY
             return route
         if intent in (EXPLAIN, CLARIFY):
             return Route(intent, [], source)
-        return route_to(self.tools[intent], question, m, entities, focus, text, source)
+        return route_to(self.tools[intent], question, m, entities, focus, text, source, self.referee)
 
 
 CONTRACTIONS = [(r"\b(?:wat|wot)\b", "what"), (r"\b(what|where|who|how)s\b", r"\1 is"),
@@ -371,16 +372,49 @@ def masked(question: str, entities: list[tuple[str, str]]) -> str:
 
 
 def route_to(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[str, str]], focus: Focus,
-             text: str, source: str) -> Route:
-    """The route for a chosen tool: its entities resolved, or CLARIFY with the candidates."""
+             text: str, source: str, referee=None) -> Route:
+    """The route for a chosen tool: its entities resolved, or CLARIFY with the candidates.
+    With a referee, a description the question holds instead of a name ("the drummer",
+    "her book") is the LLM's to settle (referee.py); "unclear" leaves it to the rules."""
     if not tool.needs_entity:
         return Route(tool.name, [], source)
     if not entities and not m.named:
         return Route(tool.name, [], source)  # nothing to ask about: the answer says the post names no one
     res = resolve(question, m, entities, focus, text)
+    if referee is not None and text and len(entities) > 1 and (not res.entities or res.how in WEAK_STEPS) \
+            and refers_by_description(question, m, entities):
+        # only where the rules found no one or fell back on the conversation: where they
+        # matched the post's words they were right more often than the 0.5B model
+        # (docs/chat.md, "The referee"); the candidates are the rules' own when they had some
+        previous = ", ".join(focus.entities) or None
+        picked = referee.choose(question, text, entities, res.options or [e for e, _ in entities], previous)
+        if picked is not None:
+            return Route(tool.name, [picked], f"{source}; referee")
     if res.entities:
         return Route(tool.name, res.entities, source)
     return Route(CLARIFY, [], f"{source}; {res.how}", options=res.options, pending=tool.name)
+
+
+# resolve.py's steps that only fall back on the conversation or the post's only entity
+WEAK_STEPS = ("focus", "it", "the only entity")
+
+
+def refers_by_description(question: str, m: Mentions, entities: list[tuple[str, str]]) -> bool:
+    """Whether the question points at one entity by a description and by no name, count,
+    ordinal or "other": "the drummer", "the woman he rescued", "his trainer"."""
+    from riveg_agent.agent.chat.describe import find_description
+    from riveg_agent.agent.chat.resolve import COUNTS, ORDINALS, WORD, fold_lower
+
+    if m.named:
+        return False
+    q = fold_lower(question)
+    words = set(WORD.findall(q))
+    if words & (set(ORDINALS) | set(COUNTS) | {"other", "others", "both", "all", "every", "each", "either"}):
+        return False
+    skip = {w for e, _ in entities for w in WORD.findall(fold_lower(e))}
+    # a possessive points as "the" does: "his trainer", "her book", "its handler"
+    desc = find_description(re.sub(r"\b(?:his|her|its|their)\s+", "the ", q), skip)
+    return desc is not None and bool(desc.head or desc.clause)
 
 
 # Words that add nothing to a follow-up or a reply beyond its reference: "the guy too?",

@@ -47,20 +47,21 @@ class ChatSession:
     """`ChatSession(text, image).ask("Where is Eileen Collins?")` -> Answer.
 
     router: "rules" (the deterministic fallback) or "llm" (JSON-schema-constrained
-    call to `chat_model`); phrasing: "template" or "llm". `chat_model` is any
+    call to `chat_model`); referee: with the rules router, `chat_model` settles the
+    descriptions the rules cannot (referee.py); phrasing: "template" or "llm". `chat_model` is any
     LangChain chat model (default: the embedded llama.cpp model of the config).
     """
 
     def __init__(self, text: Optional[str] = None, image: Optional[str | Path] = None, *,
                  config: str | Path = "default", pipeline=None, router: str = "rules",
                  phrasing: str = "template", chat_model=None, out_dir: Optional[str | Path] = None,
-                 post_id: str = "chat"):
+                 post_id: str = "chat", referee: bool = True):
         from riveg_agent.core.pipeline import Pipeline
 
         if router not in ("rules", "llm") or phrasing not in ("template", "llm"):
             raise ValueError("router must be 'rules' or 'llm'; phrasing 'template' or 'llm'")
         self.pipeline = pipeline or Pipeline(config)
-        self.router_kind, self.phrasing = router, phrasing
+        self.router_kind, self.phrasing, self.use_referee = router, phrasing, referee
         self._chat_model = chat_model
         self.out_dir = Path(out_dir) if out_dir else None
         self.post_id = post_id
@@ -142,14 +143,21 @@ class ChatSession:
             self._chat_model = LocalChatModel(model=model)
         return self._chat_model
 
+    def _slot(self, slot: str):
+        """The chat model in a context of its own, so each fixed prompt head stays warm."""
+        return self.chat_model.model_copy(update={"slot": slot}) if hasattr(self.chat_model, "slot") \
+            else self.chat_model
+
     @property
     def router(self):
         if self._router is None:
             infos = [tool_info(t) for t in self.tools.values()]
             if self.router_kind == "llm":
                 from riveg_agent.agent.chat.llm_router import LLMRouter
-                self._router = LLMRouter(self.chat_model.model_copy(update={"slot": "chat-router"})
-                                         if hasattr(self.chat_model, "slot") else self.chat_model, infos)
+                self._router = LLMRouter(self._slot("chat-router"), infos)
+            elif self.use_referee:
+                from riveg_agent.agent.chat.referee import LLMReferee
+                self._router = RuleRouter(infos, referee=LLMReferee(self._slot("chat-referee")))
             else:
                 self._router = RuleRouter(infos)
         return self._router
