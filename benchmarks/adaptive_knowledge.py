@@ -1,6 +1,6 @@
 """Adaptive knowledge: skip the LLM where the CRF is sure of the post alone.
 
-    python benchmarks/adaptive_knowledge.py --data-dir ../shared/data [--model plim-minilm-t17-mix]
+    python benchmarks/adaptive_knowledge.py --data-dir ../shared/data [--model plim-mpnet-t17-mix]
         [--split dev] [--knowledge-file F] [--limit N] [--time-knowledge 8] [--json OUT]
 
 Each tweet is tagged twice with the shipped recognizer: on the post alone
@@ -56,7 +56,7 @@ def knowledge_seconds(data_dir: Path, split: str, n: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", type=Path, required=True)
-    ap.add_argument("--model", default="plim-minilm-t17-mix")
+    ap.add_argument("--model", default="plim-mpnet-t17-mix")
     ap.add_argument("--split", default="dev", choices=["dev", "test"])
     ap.add_argument("--knowledge-file", type=Path)
     ap.add_argument("--limit", type=int, help="the first N tweets only (e.g. 200: the knowledge ablation's subset)")

@@ -20,9 +20,19 @@ from riveg_agent.core.registry import requires
 from riveg_agent.core.roles import EntitySpan, Knowledge, Post, Recognizer
 from riveg_agent.core.schema import ModelRef
 
-DEFAULT_MODEL = "plim-minilm-t17-mix"
-LICENSE = ("Apache-2.0 (fine-tuned from all-MiniLM-L6-v2, Apache-2.0; trained on "
-           "Twitter-2017 MNER research data, see weights/README.md)")
+DEFAULT_MODEL = "plim-mpnet-t17-mix"
+BASE_ENCODERS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}
+
+
+def licence(folder) -> str:
+    """The model folder's licence, naming the encoder it was fine-tuned from (its ner_config.json)."""
+    import json
+    from riveg_agent.ner.encoders import ENCODERS
+    encoder = json.loads((folder / "ner_config.json").read_text(encoding="utf-8"))["ner_config"].get("encoder")
+    base = BASE_ENCODERS.get(encoder, encoder or "an unnamed encoder")
+    base_licence = ENCODERS[encoder][1] if encoder in ENCODERS else "see the encoder's card"
+    return (f"Apache-2.0 (fine-tuned from {base}, {base_licence}; trained on MNER research data, "
+            f"see weights/README.md)")
 
 
 class CrfRecognizer(Recognizer):
@@ -97,7 +107,7 @@ class CrfRecognizer(Recognizer):
         folder = resolve_model(self.model_name)
         path = folder / WEIGHTS
         return [ModelRef(name=f"riveg/{folder.name}", path=str(path),
-                         sha256=file_sha256(path), license=LICENSE)]
+                         sha256=file_sha256(path), license=licence(folder))]
 
     def recognize(self, post: Post, knowledge: Optional[Knowledge]) -> list[EntitySpan]:
         return self.recognize_many([post], [knowledge])[0]

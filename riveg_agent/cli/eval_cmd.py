@@ -131,7 +131,7 @@ class MnerKnowledge(str, Enum):
 
 
 @app.command("mner")
-def mner(model: Annotated[str, typer.Option("--model", help="shipped model name or model folder")] = "plim-minilm-t17-mix",
+def mner(model: Annotated[str, typer.Option("--model", help="shipped model name or model folder")] = "plim-mpnet-t17-mix",
          dataset: Annotated[MnerDataset, typer.Option("--dataset")] = MnerDataset.twitter2017,
          split: Annotated[str, typer.Option("--split", help="train, dev or test")] = "test",
          data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with the datasets")] = Path("../shared/data"),

@@ -15,7 +15,7 @@ from riveg_agent.ner.encoders import encoder_config_dict, load_encoder, load_tok
 from riveg_agent.ner.locate import CONFIG, WEIGHTS, resolve_model, shipped_folder  # noqa: F401 (re-exported)
 from riveg_agent.ner.model import NerConfig, PlimTagger
 
-DEFAULT_MODEL = "plim-minilm-t17-mix"
+DEFAULT_MODEL = "plim-mpnet-t17-mix"
 
 
 def build(config: NerConfig, tokenizer_from: Optional[str] = None):

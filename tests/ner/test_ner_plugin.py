@@ -96,3 +96,14 @@ def test_adaptive_knowledge_skips_the_llm_only_for_a_sure_post(tmp_path):
     assert [e.text for e in state.entities] == [e.text for e in rec.recognize(post, None)]
     nlp.generate_knowledge(state)  # the chat's tool asks for it anyway
     assert knowledge.calls == 1 and state.knowledge is not None and not state.knowledge_skipped
+
+
+def test_the_recorded_licence_names_the_encoder_the_model_was_tuned_from(tmp_path):
+    """Provenance is per model folder: an MPNet model must not be recorded as MiniLM's."""
+    import json
+
+    from riveg_plugins.crf_ner import licence
+    for encoder, base in (("mpnet", "all-mpnet-base-v2"), ("minilm", "all-MiniLM-L6-v2"), (None, "an unnamed encoder")):
+        (tmp_path / "ner_config.json").write_text(json.dumps({"ner_config": {"encoder": encoder}}))
+        text = licence(tmp_path)
+        assert f"fine-tuned from {base}" in text and text.startswith("Apache-2.0"), text
