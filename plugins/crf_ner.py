@@ -21,16 +21,15 @@ from riveg_agent.core.roles import EntitySpan, Knowledge, Post, Recognizer
 from riveg_agent.core.schema import ModelRef
 
 DEFAULT_MODEL = "plim-mpnet-t17-mix"
-BASE_ENCODERS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}
-
-
 def licence(folder) -> str:
     """The model folder's licence, naming the encoder it was fine-tuned from (its ner_config.json)."""
     import json
     from riveg_agent.ner.encoders import ENCODERS
     encoder = json.loads((folder / "ner_config.json").read_text(encoding="utf-8"))["ner_config"].get("encoder")
-    base = BASE_ENCODERS.get(encoder, encoder or "an unnamed encoder")
-    base_licence = ENCODERS[encoder][1] if encoder in ENCODERS else "see the encoder's card"
+    if encoder in ENCODERS:
+        _, base_licence, base = ENCODERS[encoder]
+    else:
+        base, base_licence = encoder or "an unnamed encoder", "see the encoder's card"
     return (f"Apache-2.0 (fine-tuned from {base}, {base_licence}; trained on MNER research data, "
             f"see weights/README.md)")
 

@@ -103,7 +103,8 @@ def test_the_recorded_licence_names_the_encoder_the_model_was_tuned_from(tmp_pat
     import json
 
     from riveg_plugins.crf_ner import licence
-    for encoder, base in (("mpnet", "all-mpnet-base-v2"), ("minilm", "all-MiniLM-L6-v2"), (None, "an unnamed encoder")):
+    for encoder, base in (("mpnet", "sentence-transformers all-mpnet-base-v2"),
+                          ("minilm", "sentence-transformers all-MiniLM-L6-v2"), (None, "an unnamed encoder")):
         (tmp_path / "ner_config.json").write_text(json.dumps({"ner_config": {"encoder": encoder}}))
         text = licence(tmp_path)
         assert f"fine-tuned from {base}" in text and text.startswith("Apache-2.0"), text

@@ -484,18 +484,33 @@ def described_phrase(question: str, entities: list[tuple[str, str]], text: str) 
     return res
 
 
+# Words that count or order entities: such a reference is a later step's ("the two
+# sisters", "the first rider"), not a description.
+COUNTING = set(ORDINALS) | set(COUNTS) | {"other", "others", "all", "every", "each"}
+
+
+def question_description(question: str, entities: list[tuple[str, str]], possessives: bool = False):
+    """The description the question points with (describe.find_description), the words of
+    the post's names skipped; None when it counts or orders. possessives=True reads "his
+    trainer", "her book" as "the trainer", "the book"."""
+    from riveg_agent.agent.chat.describe import find_description
+    q = fold_lower(question)
+    if set(WORD.findall(q)) & COUNTING:
+        return None
+    if possessives:
+        q = re.sub(r"\b(?:his|her|its|their)\s+", "the ", q)
+    skip = set(ORDINALS) | set(COUNTS) | {"other", "others"} | {
+        w for e, _ in entities for w in WORD.findall(fold_lower(e))}
+    return find_description(q, skip)
+
+
 def _by_description(question: str, m: Mentions, entities: list[tuple[str, str]], text: str,
                     sexes: dict, phrase: bool = False):
     """The entity a description in the question fits best by the post's words (describe.py);
     None when there is no description or none clearly fits. phrase=True: the phrase instead."""
-    from riveg_agent.agent.chat.describe import find_description, score
+    from riveg_agent.agent.chat.describe import score
     types = dict(entities)
-    skip = set(ORDINALS) | set(COUNTS) | {"other", "others", "second", "last"} | {
-        w for e, _ in entities for w in WORD.findall(fold_lower(e))}
-    qwords = set(WORD.findall(fold_lower(question)))
-    if qwords & (set(ORDINALS) | set(COUNTS) | {"other", "others", "all", "every", "each"}):
-        return None  # "the two sisters", "the first rider": counted or ordered, later steps
-    desc = find_description(fold_lower(question), skip)
+    desc = question_description(question, entities)
     if desc is None:
         return None
     etype, gender = None, None

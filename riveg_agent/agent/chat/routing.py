@@ -402,19 +402,12 @@ WEAK_STEPS = ("focus", "it", "the only entity")
 def refers_by_description(question: str, m: Mentions, entities: list[tuple[str, str]]) -> bool:
     """Whether the question points at one entity by a description and by no name, count,
     ordinal or "other": "the drummer", "the woman he rescued", "his trainer"."""
-    from riveg_agent.agent.chat.describe import find_description
-    from riveg_agent.agent.chat.resolve import COUNTS, ORDINALS, WORD, fold_lower
+    from riveg_agent.agent.chat.resolve import WORD, fold_lower, question_description
 
-    if m.named:
+    if m.named or "either" in WORD.findall(fold_lower(question)):
         return False
-    q = fold_lower(question)
-    words = set(WORD.findall(q))
-    if words & (set(ORDINALS) | set(COUNTS) | {"other", "others", "both", "all", "every", "each", "either"}):
-        return False
-    skip = {w for e, _ in entities for w in WORD.findall(fold_lower(e))}
-    # a possessive points as "the" does: "his trainer", "her book", "its handler"
-    desc = find_description(re.sub(r"\b(?:his|her|its|their)\s+", "the ", q), skip)
-    return desc is not None and bool(desc.head or desc.clause)
+    # find_description returns a phrase only when it has content words or a clause
+    return question_description(question, entities, possessives=True) is not None
 
 
 # Words that add nothing to a follow-up or a reply beyond its reference: "the guy too?",
