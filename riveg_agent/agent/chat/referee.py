@@ -8,8 +8,8 @@ showed that (docs/chat.md). The referee asks the chat's LLM one question under a
 JSON-schema grammar whose enum holds only the post's entity names and
 "unclear", so it can neither invent a name nor pick one the post lacks; on
 "unclear" the chat asks the user. It runs only on turns that hold such a
-description and no name, so its latency (about a second on the 0.5B model)
-counts on those turns alone.
+description and no name, so its latency (1.1-1.5 s a call on the 0.5B model, 2
+idle threads; docs/chat.md) counts on those turns alone.
 """
 from __future__ import annotations
 
