@@ -117,7 +117,9 @@ def train(cfg: TrainConfig, data_dir: Path, resume: bool = False,
         raise ConfigError("dev_knowledge", f"{cfg.dev_knowledge!r}: choose dataset, local or none")
     train_ex = load_split(data_dir, cfg.dataset, "train", cfg.use_knowledge)[: cfg.limit_train]
     dev_ex = load_split(data_dir, cfg.dataset, "dev", cfg.use_knowledge)[: cfg.limit_dev]
-    local_train_file, local_train = local_knowledge(cfg, "train", train_ex)
+    # With no share for it, train needs no local file (Twitter-2015 selects on local dev only).
+    local_train_file, local_train = (local_knowledge(cfg, "train", train_ex) if cfg.local_knowledge_share > 0
+                                     else (None, [None] * len(train_ex)))
     local_dev_file, local_dev = local_knowledge(cfg, "dev", dev_ex) if cfg.dev_knowledge == "local" else (None, [])
     if cfg.dev_knowledge == "local":  # select on what users run; a tweet it lacks is scored without
         for e, k in zip(dev_ex, local_dev):

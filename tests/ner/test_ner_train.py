@@ -108,6 +108,13 @@ def test_training_mixes_dataset_local_and_no_knowledge(tiny_tokenizer_dir, tiny_
     with pytest.raises(ConfigError, match="local_knowledge"):
         train(_cfg(tiny_tokenizer_dir, tiny_config, tmp_path / "other", local_knowledge=str(tmp_path / "no-{split}")),
               DATA, progress=False)
+    # with no share for it, train needs no local file; dev still selects on local knowledge
+    (tmp_path / "local-train.txt").unlink()
+    train(_cfg(tiny_tokenizer_dir, tiny_config, tmp_path / "dev-only", epochs=1, local_knowledge_share=0.0,
+               local_knowledge=str(tmp_path / "local-{split}.txt"), dev_knowledge="local"), DATA, progress=False)
+    meta = json.loads((tmp_path / "dev-only" / "ner_config.json").read_text())
+    assert "local:local-dev.txt" in meta["data_sha256"] and "local:local-train.txt" not in meta["data_sha256"]
+    assert meta["dev"]["with_knowledge"] == 2
 
 
 def test_each_tweet_is_shown_with_one_knowledge_source_by_its_draw():
