@@ -31,7 +31,7 @@ in it again while whilst mentioned named listed exactly precisely show where box
 highlight draw around mean i'm im trying see spot can u r ur""".split())
 # Nouns that only say what kind of entity it is; they filter, they do not describe.
 GENERIC = {"guy", "man", "woman", "person", "lady", "girl", "boy", "dude", "bloke", "lad", "gal", "gentleman",
-           "individual", "one", "fella", "chap", "thing", "entity", "name", "someone", "somebody", "people", "folks"}
+           "individual", "one", "fella", "chap", "thing", "entity", "name", "someone", "somebody", "people", "folks", "ppl", "peeps"}
 PREFIXES = {"ex", "former", "new", "current", "then", "late", "future", "soon-to-be", "acting", "interim"}
 IRREGULAR = {"won": "win", "beat": "beat", "beaten": "beat", "led": "lead", "ran": "run", "wed": "wed",
              "married": "marri", "flew": "fly", "drove": "drive", "wrote": "write", "sang": "sing", "sung": "sing",

@@ -109,6 +109,7 @@ TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "ge
               "woman": ("PER", "f"), "lady": ("PER", "f"), "girl": ("PER", "f"), "gal": ("PER", "f"),
               "person": ("PER", None), "player": ("PER", None), "individual": ("PER", None),
               "people": ("PER", None), "persons": ("PER", None), "folks": ("PER", None),
+              "ppl": ("PER", None), "peeps": ("PER", None),
               "men": ("PER", "m"), "guys": ("PER", "m"), "boys": ("PER", "m"), "women": ("PER", "f"),
               "ladies": ("PER", "f"), "girls": ("PER", "f"), "players": ("PER", None),
               **{w: ("PER", None) for w in ("leader", "leaders", "politician", "politicians", "athlete",
@@ -156,6 +157,12 @@ TYPE_NOUNS.update({w: ("LOC", None) for w in ("stadium", "arena", "venue", "pala
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("party", "network", "channel", "brand", "firm", "startup",
                                               "university", "school", "league", "government")})
 TYPE_NOUNS.update({w: ("MISC", None) for w in ("song", "tour", "award", "storm")})
+# Businesses and venues the datasets tag as a place or as an organisation ("Saffron & Salt",
+# a restaurant, is ORG; Lord's, a cricket ground, is LOC): either type fits.
+VENUE = "LOC/ORG"
+TYPE_NOUNS.update({w: (VENUE, None) for w in ("restaurant", "cafe", "café", "bar", "pub", "shop", "store",
+                                              "bakery", "ground", "racecourse", "theatre", "theater", "hall",
+                                              "hospital", "zoo", "gallery", "studio", "venue", "circuit")})
 # Members of a group, and the things a post launches or shows off (a product is MISC).
 TYPE_NOUNS.update({w: ("PER", None) for w in ("member", "members", "bandmates", "teammates", "stars")})
 PRODUCT_NOUNS = {"shoe", "shoes", "sneaker", "sneakers", "trainers", "boot", "boots", "product",
@@ -378,7 +385,7 @@ def _nearest(anchor: str, etype: Optional[str], text: str, entities: list[tuple[
     """The entity of a type the post puts closest to `anchor` ("Microsoft's Satya
     Nadella", "Haaland scores as Manchester City win"): for "his team", "the Arsenal guy"."""
     types = dict(entities)
-    cands = [e for e in types if e != anchor and e not in exclude and (etype is None or types[e] == etype)]
+    cands = [e for e in types if e != anchor and e not in exclude and type_fits(etype, types[e])]
     if not cands:
         return None
     spans = _mentions_in(text, list(types))
@@ -437,7 +444,7 @@ def _affiliation(question: str, m: Mentions, entities: list[tuple[str, str]], fo
         current, replaced = owner, [owner] if owner in m.known else []
         for noun in re.split(r"'s\s+", found.group(4)):
             etype = TYPE_NOUNS[noun][0]
-            if etype is None or etype == types.get(current):
+            if etype is None or type_fits(etype, types.get(current)):
                 current = None
                 break
             current = _nearest(current, etype, text, entities, exclude={owner})
@@ -563,8 +570,13 @@ def _fits_pronoun(name: str, g: str, sexes: dict) -> bool:
     return sexes.get(name) == g or (sexes.get(name) is None and _lean(name) in (g, None))
 
 
+def type_fits(etype: Optional[str], entity_type: Optional[str]) -> bool:
+    """Whether an entity of entity_type is what a noun of etype describes (None: any; "LOC/ORG": either)."""
+    return etype is None or entity_type in etype.split("/")
+
+
 def _compatible(name: str, etype: Optional[str], gender: Optional[str], types: dict, sexes: dict) -> bool:
-    if etype is not None and types.get(name) != etype:
+    if not type_fits(etype, types.get(name)):
         return False
     return gender is None or sexes.get(name) in (gender, None)
 
@@ -719,7 +731,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         alike = [e for e in seen if types[e] == types[seen[-1]]] if seen else []
         group = alike if len(alike) >= 2 else [e for e in names if types[e] == "PER"] or names
         return Resolution([e for e in names if e in group], how="each of them")
-    plural_noun = noun and noun_word.endswith(("s", "men", "people", "folks"))
+    plural_noun = noun and noun_word.endswith(("s", "men", "people", "folks", "ppl"))
     if plural_noun and noun_word[:-1] in ROLE_NOUNS and text:  # "the strikers": those the post calls so
         described = descriptors(text, entities).get(noun_word[:-1])
         if described:
@@ -794,7 +806,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     # 7. a description by type: "the woman", "the city", "the team"
     if noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + noun_word, question.lower()):
         cands = _fitting(names, etype, gender, types, sexes)
-        if len(cands) > 1 and etype in ("LOC", "ORG", "MISC"):
+        if len(cands) > 1 and etype in ("LOC", "ORG", "MISC", VENUE):
             named_so = [e for e in cands if noun_word in fold_lower(e).split()]
             other_kind = [e for e in cands if any(w in TYPE_NOUNS and w != noun_word and TYPE_NOUNS[w][0] is not None
                                                   for w in fold_lower(e).split())]

@@ -239,6 +239,7 @@ class RuleRouter:
             self.exact.update((normalise(masked(x, [])), t.name) for x in t.examples)
         self._model = model
         self._plugin_emb = None
+        self.plugin_words = set().union(*(_description_words(t) for t in self.plugins))
 
     @property
     def model(self):
@@ -312,14 +313,24 @@ class RuleRouter:
                                      "ENT", text_masked, count=1)
             text_masked = re.sub(r"\bENT(?:\s+ENT)+\b", "ENT", text_masked)
             named = True
+        # A description no post word fits ("the guitar guy", "the jockey") still says the
+        # question is about someone: masked, it is the classifier's second reading, used
+        # only when the first is unsure or out of scope, or the masked text is a bare follow-up.
+        described = None if phrase or m.known else description_masked(question, text_masked, entities)
+        if described and set(re.findall(r"[a-z]+", question.lower())) & self.plugin_words:
+            described = None  # "and the main colour?": a plugin tool's subject, not someone
         follow = bool(FOLLOW_UP.match(question)) or m.other
         if m.named and "expand_entity" in self.tools and re.fullmatch(
                 r"\s*(?:ENT\s*=\s*(?:\?+|what\W*|who\W*)|(?:\?+|what|who)\s*=\s*ENT\W*)\s*", text_masked, re.I):
             intent, source = "expand_entity", "rules (X = ?)"  # "faith = ?": what X is
-        elif focus.intent and ((follow and _bare(text_masked)) or _only_reference(text_masked)):
+        elif focus.intent and any((follow and _bare(t)) or _only_reference(t) for t in (text_masked, described) if t):
             intent, source = focus.intent, "rules (follow-up)"
         else:
             intent, _, source = self.classify(text_masked, named)
+            if intent in (None, CLARIFY) and described:
+                second, _, how = self.classify(described, True)
+                if second not in (None, CLARIFY):
+                    intent, source = second, how + " (description as a reference)"
             if intent is None and focus.intent and (m.named or m.pronoun is not None):
                 intent, source = focus.intent, "rules (unsure: the previous tool)"
             if intent is None:
@@ -371,6 +382,22 @@ def masked(question: str, entities: list[tuple[str, str]]) -> str:
     return mask_references(find_mentions(q, entities).masked)
 
 
+def description_masked(question: str, text_masked: str, entities: list[tuple[str, str]]) -> Optional[str]:
+    """text_masked with the question's description ("the guitar guy", "his team boss") as ENT;
+    None when the question has none."""
+    from riveg_agent.agent.chat.resolve import question_description
+
+    desc = question_description(question, entities, possessives=True)
+    if desc is None:
+        return None
+    words = re.findall(r"[\w'’-]+", desc.text)[1:]  # the phrase's own words, without its determiner
+    if not words:
+        return None
+    pattern = r"(?i)\b(?:the|that|this|your|ur|his|her|its|their|ENT)\s+" + r"\s+".join(map(re.escape, words)) + r"(?!\w)"
+    out = re.sub(pattern, "ENT", text_masked, count=1)
+    return out if out != text_masked else None
+
+
 def route_to(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[str, str]], focus: Focus,
              text: str, source: str, referee=None) -> Route:
     """The route for a chosen tool: its entities resolved, or CLARIFY with the candidates.
@@ -381,9 +408,12 @@ def route_to(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[st
     if not entities and not m.named:
         return Route(tool.name, [], source)  # nothing to ask about: the answer says the post names no one
     res = resolve(question, m, entities, focus, text)
-    if referee is not None and text and len(entities) > 1 and (not res.entities or res.how in WEAK_STEPS) \
+    weak = res.how in WEAK_STEPS or (res.how.endswith("(from the conversation)")
+                                     and not res.how.startswith(("pronoun", "they")))  # "is he in it or just the building"
+    if referee is not None and text and len(entities) > 1 and (not res.entities or weak) \
             and refers_by_description(question, m, entities):
-        # only where the rules found no one or fell back on the conversation: where they
+        # only where the rules found no one or fell back on the conversation ("the singer":
+        # of the post's people, the one discussed last): where they
         # matched the post's words they were right more often than the 0.5B model
         # (docs/chat.md, "The referee"); the candidates are the rules' own when they had some
         previous = ", ".join(focus.entities) or None

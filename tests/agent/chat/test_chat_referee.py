@@ -65,3 +65,27 @@ def test_what_counts_as_a_description():
     assert desc("where's the singer") and desc("is his manager in it") and desc("the guy who booked the gig?")
     assert not desc("where is Jonas?") and not desc("where is he") and not desc("the other one")
     assert not desc("both of them?") and not desc("the woman")
+
+
+def test_a_pick_made_only_from_the_conversation_goes_to_the_referee_but_a_pronoun_does_not(infos):
+    ref, model = referee("Tariq Osei")
+    router, focus = RuleRouter(infos, referee=ref), Focus()
+    focus.update(router.route("where is Jonas Berg?", BAND, focus, BAND_TEXT))
+    # the rules alone would take the person discussed last for "the singer"
+    assert RuleRouter(infos).route("is the singer in it", BAND, focus, BAND_TEXT).entities != ["Tariq Osei"]
+    route = router.route("is the singer in it", BAND, focus, BAND_TEXT)
+    assert (route.intent, route.entities, ref.calls) == ("check_in_image", ["Tariq Osei"], 1)
+    route = router.route("is he actually in this photo or is it just the venue", BAND, focus, BAND_TEXT)
+    assert ref.calls == 1 and route.entities != ["Blue Lantern"]  # "he" settled it, not the referee
+
+
+def test_a_description_no_post_word_fits_still_tells_the_intent(infos):
+    # "who's the drummer": no one here drums, but the question is still about someone
+    route = RuleRouter(infos).route("who's the drummer", BAND, Focus(), BAND_TEXT)
+    assert route.intent in ("expand_entity", CLARIFY) and route.source != "rules (unsure what is asked)"
+    assert route.intent == "expand_entity" or route.pending == "expand_entity"
+    # a plugin tool's subject is not someone: "and the main colour?" keeps its own tool
+    focus = Focus()
+    router = RuleRouter(infos)
+    focus.update(router.route("what is in the picture?", BAND, focus, BAND_TEXT))
+    assert router.route("and the main colour?", BAND, focus, BAND_TEXT).intent == "image_colour"

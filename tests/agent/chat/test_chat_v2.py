@@ -566,3 +566,16 @@ def test_questions_in_a_plugin_tools_own_words(router):
         assert router.route(q, RACE, Focus(), RACE_TEXT).intent == "image_colour", q
     # a name in the question keeps it about the entity
     assert router.route("what colour is Bassi wearing", RACE, Focus(), RACE_TEXT).intent != "image_colour"
+
+
+def test_casual_plurals_and_venues_resolve_by_type(infos):
+    from riveg_agent.agent.chat.routing import Focus, RuleRouter
+    ents = [("Nadia Rahman", "PER"), ("Saffron & Salt", "ORG"), ("Brick Lane", "LOC"), ("Jay Rayner", "PER")]
+    text = "Chef Nadia Rahman's new spot Saffron & Salt opened on Brick Lane; Jay Rayner reviews it Sunday."
+    router = RuleRouter(infos)
+    route = router.route("which of the ppl appear in the photo", ents, Focus(), text)
+    assert (route.intent, route.entities) == ("check_in_image", ["Nadia Rahman", "Jay Rayner"])
+    # a restaurant may be tagged ORG or LOC: never one of the people
+    route = router.route("show me the restaurant", ents, Focus(), text)
+    assert set(route.entities or route.options) <= {"Saffron & Salt", "Brick Lane"}
+    assert "Saffron & Salt" in (route.entities or route.options)
