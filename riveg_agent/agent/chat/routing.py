@@ -315,7 +315,7 @@ class RuleRouter:
             named = True
         # A description no post word fits ("the guitar guy", "the jockey") still says the
         # question is about someone: masked, it is the classifier's second reading, used
-        # only when the first is unsure or out of scope, or the masked text is a bare follow-up.
+        # only when the first is unsure, or the masked text is a bare follow-up.
         described = None if phrase or m.known else description_masked(question, text_masked, entities)
         if described and set(re.findall(r"[a-z]+", question.lower())) & self.plugin_words:
             described = None  # "and the main colour?": a plugin tool's subject, not someone
@@ -327,7 +327,7 @@ class RuleRouter:
             intent, source = focus.intent, "rules (follow-up)"
         else:
             intent, _, source = self.classify(text_masked, named)
-            if intent in (None, CLARIFY) and described:
+            if intent is None and described:  # not CLARIFY: "sing me one of their songs" is out of scope
                 second, _, how = self.classify(described, True)
                 if second not in (None, CLARIFY):
                     intent, source = second, how + " (description as a reference)"
