@@ -701,7 +701,10 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     if ords:
         pool = focus.options or [e for e in names if _compatible(e, etype, gender, types, sexes)]
         if focus.options and noun:
-            pool = [e for e in pool if _compatible(e, etype, gender, types, sexes)] or pool
+            # "the first person mentioned" after a question back about places: the post's
+            # people, not the offered places
+            pool = [e for e in pool if _compatible(e, etype, gender, types, sexes)] or \
+                [e for e in names if _compatible(e, etype, gender, types, sexes)] or pool
         k = ORDINALS[ords[0]]
         if pool and (k == -1 or k < len(pool)):
             return Resolution([pool[k]], how="ordinal")

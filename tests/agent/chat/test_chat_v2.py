@@ -167,6 +167,11 @@ def test_ordinals(router):
     assert router.route("show me the first person", COUPLE, Focus(), COUPLE_TEXT).entities == ["William"]
     assert router.route("segment the second one", COACHES, Focus(), COACHES_TEXT).entities == ["Jurgen Klopp"]
     assert router.route("what is the last one?", COACHES, Focus(), COACHES_TEXT).entities == ["Liverpool"]
+    # after a question back about the clubs, "the first person" is still the post's first person
+    asked = Focus(options=["Manchester City", "Liverpool"])
+    assert router.route("the first person mentioned, mask him", COACHES, asked, COACHES_TEXT).entities == \
+        ["Pep Guardiola"]
+    assert router.route("the second one", COACHES, asked, COACHES_TEXT).entities == ["Liverpool"]
 
 
 def test_typos_nicknames_and_names_not_in_the_post(router):
