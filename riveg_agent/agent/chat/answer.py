@@ -196,7 +196,25 @@ def template_answer(intent: str, calls: list[dict], entities: list[tuple[str, st
         return "I said so because " + "; and ".join(parts) + "."
     if not calls:
         return empty_reason or "I could not tell what that question is about; try naming an entity."
-    return " ".join(sentence(c, entities, text, context) for c in calls)
+    said = " ".join(sentence(c, entities, text, context) for c in calls)
+    if intent == "recognize_entities" and route is not None and route.entities:
+        return f"{tagged(route.entities, calls[0].get('artifact') or [], text)} {said}"
+    return said
+
+
+def tagged(names: list[str], found: list, text: str) -> str:
+    """How the recognizer typed each name a tagging question asks about ("is X an org?"),
+    read from the recognizer's own result (`found`: its entity dicts)."""
+    types = {e["text"]: e["type"] for e in found if isinstance(e, dict) and "text" in e}
+    out = []
+    for n in names:
+        if n in types:
+            out.append(f"The recognizer typed {n} as {types[n]} ({TYPE_WORDS.get(types[n], types[n])}).")
+        elif n.lower() in text.lower():
+            out.append(f"'{n}' is in the post's text, but the recognizer did not find it as a named entity.")
+        else:
+            out.append(f"{n} is not mentioned in the post.")
+    return " ".join(out)
 
 
 FACT_WORD = re.compile(r"\b(?:[A-Z][\w'-]+|\d+(?:\.\d+)?)\b")

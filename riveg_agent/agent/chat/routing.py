@@ -404,7 +404,7 @@ def route_to(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[st
     With a referee, a description the question holds instead of a name ("the drummer",
     "her book") is the LLM's to settle (referee.py); "unclear" leaves it to the rules."""
     if not tool.needs_entity:
-        return Route(tool.name, [], source)
+        return Route(tool.name, tagged_about(tool, question, m, entities, focus, text), source)
     if not entities and not m.named:
         return Route(tool.name, [], source)  # nothing to ask about: the answer says the post names no one
     res = resolve(question, m, entities, focus, text)
@@ -423,6 +423,25 @@ def route_to(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[st
     if res.entities:
         return Route(tool.name, res.entities, source)
     return Route(CLARIFY, [], f"{source}; {res.how}", options=res.options, pending=tool.name)
+
+
+SINGULAR_PRONOUNS = {"it", "he", "she", "him", "her", "this", "that"}
+
+
+def tagged_about(tool: ToolInfo, question: str, m: Mentions, entities: list[tuple[str, str]], focus: Focus,
+                 text: str) -> list[str]:
+    """The entities a question to the recognizer is about: "is Everton tagged as a team or a
+    place?" is about Everton, "did you tag it as an org?" about the one just discussed;
+    "which names did you find?" about none (the answer lists them all)."""
+    if tool.name != "recognize_entities":
+        return []
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    if not m.named and not (m.pronoun is not None and words & SINGULAR_PRONOUNS):
+        return []
+    # the tags offered are not references: "did you tag him as a person or a team?"
+    asked = re.sub(r"(?i)\b(?:as|or|an?)\s+(?:an?\s+)?\w+", " ", question)
+    res = resolve(asked, find_mentions(asked, entities), entities, focus, text)
+    return res.entities if res.how in ("named", "it", "pronoun", "pronoun (from the conversation)") else []
 
 
 # resolve.py's steps that only fall back on the conversation or the post's only entity
@@ -476,7 +495,8 @@ def route_from_llm(tool_name: str, names: list[str], question: str, tools: dict[
         return Route(EXPLAIN if tool_name == EXPLAIN else tool_name, [], "llm")
     info = tools[tool_name]
     if not info.needs_entity:
-        return Route(tool_name, [], "llm")
+        asked = find_mentions(question, entities)
+        return Route(tool_name, tagged_about(info, question, asked, entities, focus, text), "llm")
     canon: list[str] = []
     asked = find_mentions(question, entities)
     for name in names:

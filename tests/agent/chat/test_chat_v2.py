@@ -259,7 +259,8 @@ class Said(KnowledgeGenerator):
 CONVERSATIONS = [
     ["where is he?", "the first one", "and the other guy?", "are both of them in the picture?", "why?",
      "is Liverpool in the photo?", "what is Liverpool exactly?", "what is Guardiola?", "who is Klopp?",
-     "segment both of them", "list the entities", "Where is José Mourinho?", "how confident are you?"],
+     "segment both of them", "list the entities", "is Liverpool tagged as a place or an org?",
+     "Where is José Mourinho?", "how confident are you?"],
     ["how confident are you that Eileen Collins is in the picture?", "is she in the pic?", "what is NASA?", "what is Houston?", "what's the Johnson Space Center?",
      "which people appear in the photo?", "show me Eileen", "is NASA visible?", "and Houston?",
      "segment her", "who is Collins exactly?"],
@@ -321,6 +322,9 @@ def test_answers_never_contradict_the_tool_results(post, questions):
         what_nasa = next(e["text"] for e in s.transcript.events if e["event"] == "assistant" and "NASA" in e["text"]
                          and "typed" in e["text"])
         assert what_nasa.startswith("I don't know")
+    if post == "coaches":  # the tagging question names Liverpool's tag, from the recognizer's result
+        tag = next(e["text"] for e in s.transcript.events if e["event"] == "assistant" and "Liverpool as ORG (an organisation). The" in e["text"])
+        assert tag.startswith("The recognizer typed Liverpool as ORG (an organisation).") and "entities:" in tag
 
 
 # -- resolution v3: initials, what the post calls someone, owners, wins ----------
@@ -470,8 +474,11 @@ def test_how_sure_on_a_first_turn_runs_the_check_and_tags_are_the_recognizer(rou
     assert (r.intent, r.entities) == ("check_in_image", ["Jurgen Klopp"])
     routes = run(router, COACHES, COACHES_TEXT, ["is klopp in the pic", "how sure r u that klopp is in the pic"])
     assert routes[1].intent == EXPLAIN  # once something was answered, it is explained
-    assert router.route("is liverpool tagged as an org or a place", COACHES, Focus(), COACHES_TEXT).intent == \
-        "recognize_entities"
+    r = router.route("is liverpool tagged as an org or a place", COACHES, Focus(), COACHES_TEXT)
+    assert (r.intent, r.entities) == ("recognize_entities", ["Liverpool"])  # the answer says its tag first
+    routes = run(router, COACHES, COACHES_TEXT, ["is klopp in the pic", "did u tag him as a person", "what names did you find"])
+    assert [(r.intent, r.entities) for r in routes[1:]] == [("recognize_entities", ["Jurgen Klopp"]),
+                                                           ("recognize_entities", [])]
 
 
 # -- v5: references by what the post says about an entity (describe.py) -----------------
