@@ -250,6 +250,15 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             if any(x not in TITLES for x in extra):
                 continue  # another person's name: left to step 3
             s = toks[j][1] if all(x in TITLES for x in extra) else s
+        elif hits and i > 1 and len(_name_parts(hits[0])) > 1 and toks[i - 2][0].lower() in NAME_SLOT:
+            # "is johnny depp there" on a post naming Lily-Rose Depp: typed in lower case in a
+            # name's slot, a first name that is none of the entity's words is another person's (step 4)
+            before = fold(toks[i - 1][0]).lower()
+            if (before.isalpha() and len(before) > 2 and before not in _name_parts(hits[0])
+                    and before not in STOP and before not in QWORDS and before not in PRONOUNS
+                    and before not in TITLES and before not in common_words() and before not in _reference_words()
+                    and not any(_near(before, t) for t in _name_parts(hits[0]))):
+                continue
         if hits:
             spans.append((s, e, hits[0], True))
             if len(hits) > 1:

@@ -299,6 +299,7 @@ class RuleRouter:
         return None, p, "unsure"
 
     def route(self, question: str, entities: list[tuple[str, str]], focus: Focus, text: str = "") -> Route:
+        story = STORY_CUE.search(question) and not STORY_OF_SOMEONE.search(question)  # before "this post"
         question = expand(question)
         m = find_mentions(question, entities)
         text_masked = masked(question, entities)
@@ -320,6 +321,11 @@ class RuleRouter:
         if described and set(re.findall(r"[a-z]+", question.lower())) & self.plugin_words:
             described = None  # "and the main colour?": a plugin tool's subject, not someone
         follow = bool(FOLLOW_UP.match(question)) or m.other
+        if (not m.named and not phrase and "generate_knowledge" in self.tools and story
+                and not IMAGE_ACTION.search(question)):
+            # "what's the backstory of this mass, wasn't he sick": the post's story; a pronoun in
+            # it is part of the story, not whom a tool should look at
+            return Route("generate_knowledge", [], "rules (a story asked for)")
         if m.named and "expand_entity" in self.tools and re.fullmatch(
                 r"\s*(?:ENT\s*=\s*(?:\?+|what\W*|who\W*)|(?:\?+|what|who)\s*=\s*ENT\W*)\s*", text_masked, re.I):
             intent, source = "expand_entity", "rules (X = ?)"  # "faith = ?": what X is
@@ -357,10 +363,20 @@ CONTRACTIONS = [(r"\b(?:wat|wot)\b", "what"), (r"\b(what|where|who|how)s\b", r"\
 # as a whole (generate_knowledge), not an entity, when the question asks for its story.
 EVENT_NOUNS = ("event", "events", "match", "game", "storm", "rally", "story", "news", "incident", "ceremony",
                "concert", "protest", "announcement", "situation", "occasion", "final", "race", "fight",
-               "feud", "beef", "drama", "moment", "scene", "meeting", "summit", "visit", "launch", "celebration")
+               "feud", "beef", "drama", "moment", "scene", "meeting", "summit", "visit", "launch", "celebration",
+               "show", "gig", "tour", "festival", "gala", "premiere", "keynote", "conference", "mass", "service",
+               "wedding", "funeral", "trial", "election", "vote", "deal", "strike", "flood", "floods", "crash",
+               "accident", "attack", "disaster", "outbreak", "derby", "tournament", "parade", "ceremonies")
+# Asking for a story: about the post as a whole even with a pronoun in it ("are they
+# engaged?? what's the backstory", "the story behind this, why was she there")
+STORY_CUE = re.compile(r"\b(?:back\s?story|story behind|the story|context|background)\b", re.I)
+STORY_OF_SOMEONE = re.compile(r"\b(?:his|her|their|its)\s+(?:back\s?story|background|story)\b|\b(?:back\s?story|background|story)"
+                              r"\s+(?:of|behind|about|on)\s+(?:him|her|them|it)\b", re.I)
+IMAGE_ACTION = re.compile(r"\b(?:where|segment|mask|box|locate|outline|cut|visible|remove|blur"
+                          r"|in the (?:pic|picture|photo|image|shot))\b", re.I)
 KNOWLEDGE_CUE = re.compile(r"\b(?:context|backstory|back story|background|story|history|behind|about|happen\w*"
                            r"|going on|news|explain|significance|why)\b", re.I)
-POST_EVENT = re.compile(rf"\b(?:this|the|that)\s+(?:{'|'.join(EVENT_NOUNS)})\b(?!['’]s)", re.I)
+POST_EVENT = re.compile(rf"\b(?:this|the|that|these|those)\s+(?:{'|'.join(EVENT_NOUNS)})\b(?!['’]s)", re.I)
 
 
 def expand(question: str) -> str:
