@@ -155,6 +155,9 @@ SINGLE_SLOT = re.compile(
     r"(?:where\s+is|where's|wheres|is|who\s+is|who's|whos|show\s+me|find|locate|segment|mask|box"
     r"|(?:can\s+(?:you|u)\s+)?(?:see|spot)|.*?\b(?:if|whether))"
     rf"\s+([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?:\s+is)?{_TAIL}[^\w]*$", re.I)
+# "and nadal?", "what about obama": a follow-up that is only a lower-case name
+FOLLOW_SLOT = re.compile(r"^(?:(?:ok|so|hmm|oh)[\s,]+)*(?:and|what\s+about|how\s+about)\s+([^\W\d_][^\W\d_-]*)"
+                         r"(?:\s+(?:too|then|now|pls|please|lol))?[^\w]*$", re.I)
 NOT_NAMES = {"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "nobody", "everything",
              "anything", "something", "nothing", "there", "here", "this", "that", "these", "those", "which",
              "what", "who", "where", "whom", "whose", "one", "ones", "all", "both", "each", "either", "neither",
@@ -303,7 +306,7 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     # 5. a single lower-case word no question uses, alone in a name's slot
     #    ("is obama there?", "where is messi"): a name not in the post
     if not spans:
-        slot = SINGLE_SLOT.match(q)
+        slot = SINGLE_SLOT.match(q) or FOLLOW_SLOT.match(q)
         if slot:
             w = slot.group(1)
             lw = w.lower()

@@ -697,7 +697,8 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     # 3. ordinals: "the first person", "the second one", "the last one"
     ords = [w for i, w in enumerate(words) if w in ORDINALS
             and (i > 0 and words[i - 1] in ("the", "that", "this") or i + 1 < len(words)
-                 and (words[i + 1] in ("one", "entity", "name", "mentioned", "of") or words[i + 1] in TYPE_NOUNS))]
+                 and (words[i + 1] in ("one", "entity", "name", "mentioned", "of") or words[i + 1] in TYPE_NOUNS
+                      or words[i + 1] in COUNTS))]
     if ords:
         pool = focus.options or [e for e in names if _compatible(e, etype, gender, types, sexes)]
         if focus.options and noun:
@@ -706,6 +707,10 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             pool = [e for e in pool if _compatible(e, etype, gender, types, sexes)] or \
                 [e for e in names if _compatible(e, etype, gender, types, sexes)] or pool
         k = ORDINALS[ords[0]]
+        at = words.index(ords[0])
+        n = COUNTS.get(words[at + 1]) if at + 1 < len(words) and k in (0, -1) else None
+        if n and n <= len(pool):  # "the first two guys mentioned", "the last three"
+            return Resolution(pool[:n] if k == 0 else pool[-n:], how="ordinal")
         if pool and (k == -1 or k < len(pool)):
             return Resolution([pool[k]], how="ordinal")
         return Resolution([], options=pool, how="ordinal out of range")

@@ -486,7 +486,7 @@ DISCOURSE = {"too", "also", "as", "well", "either", "again", "obviously", "clear
 def _bare(masked: str) -> bool:
     """A follow-up with no words of its own ("and ENT?", "what about the other one?", "and her sister?")."""
     words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - DISCOURSE - {
-        "and", "what", "about", "how", "same", "for", "now", "then", "is"}
+        "and", "what", "about", "how", "same", "for", "now", "then", "is", "mentioned", "named", "listed"}
     return not words and _points(masked)
 
 

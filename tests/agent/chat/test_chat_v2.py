@@ -591,3 +591,25 @@ def test_casual_plurals_and_venues_resolve_by_type(infos):
     route = router.route("show me the restaurant", ents, Focus(), text)
     assert set(route.entities or route.options) <= {"Saffron & Salt", "Brick Lane"}
     assert "Saffron & Salt" in (route.entities or route.options)
+
+
+# -- v8: first-N ordinals, a lower-case name as a follow-up, "… mentioned" follow-ups -----
+
+def test_first_n_and_lower_case_follow_ups(router):
+    assert set(router.route("box the first two guys mentioned", COACHES, Focus(), COACHES_TEXT).entities) == \
+        {"Pep Guardiola", "Jurgen Klopp"}
+    assert router.route("mask the last two", COACHES, Focus(), COACHES_TEXT).entities == ["Manchester City", "Liverpool"]
+    routes = run(router, COACHES, COACHES_TEXT, ["segment klopp", "and mourinho?", "what about the first person mentioned"])
+    assert [(r.intent, r.entities) for r in routes[1:]] == [("segment_entity", ["mourinho"]),
+                                                           ("segment_entity", ["Pep Guardiola"])]
+    # a lower-case first name before a post surname is someone else, named in a name's slot only
+    ents = [("Lily-Rose Depp", "PER"), ("Paris", "LOC")]
+    assert find_mentions("is johnny depp there too", ents).unknown == ["johnny depp"]
+    assert find_mentions("wher's depp in this pic", ents).known == ["Lily-Rose Depp"]
+
+
+def test_a_story_question_with_a_pronoun_is_the_posts_knowledge(router):
+    routes = run(router, COACHES, COACHES_TEXT, ["is klopp in the pic", "what's the backstory here, wasn't he leaving?"])
+    assert (routes[1].intent, routes[1].entities) == ("generate_knowledge", [])
+    routes = run(router, COACHES, COACHES_TEXT, ["is klopp in the pic", "cut him out of the background"])
+    assert (routes[1].intent, routes[1].entities) == ("segment_entity", ["Jurgen Klopp"])
