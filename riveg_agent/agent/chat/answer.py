@@ -93,12 +93,16 @@ def knowledge_about(name: str, knowledge: str) -> str:
     return ""
 
 
+def typed_as(who: str, etype: str) -> str:
+    return f"The recognizer typed {who} as {etype} ({TYPE_WORDS.get(etype, etype)})"
+
+
 def what_is(who: str, etype: str, expansion: str, context: dict) -> str:
     """What an entity is, from the best evidence the chain has, saying where it
     comes from: the expander's description if it passes `weak_expansion`, else a
     description in the post's generated knowledge that passes the same checks,
     else the type alone and "I don't know"."""
-    typed = f"The recognizer typed {who} as {etype} ({TYPE_WORDS.get(etype, etype)})"
+    typed = typed_as(who, etype)
     caption = context.get("caption", "")
     why = weak_expansion(who, etype, expansion, caption)
     if not why:
@@ -209,7 +213,7 @@ def tagged(names: list[str], found: list, text: str) -> str:
     out = []
     for n in names:
         if n in types:
-            out.append(f"The recognizer typed {n} as {types[n]} ({TYPE_WORDS.get(types[n], types[n])}).")
+            out.append(f"{typed_as(n, types[n])}.")
         elif n.lower() in text.lower():
             out.append(f"'{n}' is in the post's text, but the recognizer did not find it as a named entity.")
         else:

@@ -695,7 +695,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     noun = noun_word is not None
 
     # 3. ordinals: "the first person", "the second one", "the last one"
-    ords = [w for i, w in enumerate(words) if w in ORDINALS
+    ords = [i for i, w in enumerate(words) if w in ORDINALS
             and (i > 0 and words[i - 1] in ("the", "that", "this") or i + 1 < len(words)
                  and (words[i + 1] in ("one", "entity", "name", "mentioned", "of") or words[i + 1] in TYPE_NOUNS
                       or words[i + 1] in COUNTS))]
@@ -706,8 +706,8 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             # people, not the offered places
             pool = [e for e in pool if _compatible(e, etype, gender, types, sexes)] or \
                 [e for e in names if _compatible(e, etype, gender, types, sexes)] or pool
-        k = ORDINALS[ords[0]]
-        at = words.index(ords[0])
+        at = ords[0]
+        k = ORDINALS[words[at]]
         n = COUNTS.get(words[at + 1]) if at + 1 < len(words) and k in (0, -1) else None
         if n and n <= len(pool):  # "the first two guys mentioned", "the last three"
             return Resolution(pool[:n] if k == 0 else pool[-n:], how="ordinal")

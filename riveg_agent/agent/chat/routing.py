@@ -510,11 +510,10 @@ def route_from_llm(tool_name: str, names: list[str], question: str, tools: dict[
     if tool_name == EXPLAIN or tool_name not in tools:
         return Route(EXPLAIN if tool_name == EXPLAIN else tool_name, [], "llm")
     info = tools[tool_name]
+    asked = find_mentions(question, entities)
     if not info.needs_entity:
-        asked = find_mentions(question, entities)
         return Route(tool_name, tagged_about(info, question, asked, entities, focus, text), "llm")
     canon: list[str] = []
-    asked = find_mentions(question, entities)
     for name in names:
         m = find_mentions(name, entities)
         for n in m.known or ([name.strip()] if name.strip() and name.strip() in asked.unknown else []):
