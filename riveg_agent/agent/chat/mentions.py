@@ -126,6 +126,8 @@ def _near(word: str, name_token: str) -> bool:
         return True
     if len(w) >= 4 and (t.startswith(w) or t.endswith(w)) and len(t) - len(w) <= 3:
         return True  # "Rafa" for "Rafael", "Bron" for "LeBron"
+    if len(w) >= 5 and len(t) >= 8 and t.startswith(w) and 2 * len(w) >= len(t):
+        return True  # "Glasto" for "Glastonbury", "Manch" for "Manchester"
     if len(w) >= 4 and _sound(w) == _sound(t):
         return True  # "Jenny" for "Jennie", "Filip" for "Philipp"
     return len(w) >= 4 and _edits(w, t) <= (1 if len(t) < 8 else 2)
@@ -149,7 +151,8 @@ NAME_SLOT = {"is", "are", "where", "who", "what", "find", "locate", "show", "me"
 _PIC = r"(?:pic|picture|photo|image|shot|frame|photograph|foto|img)"
 _TAIL = (rf"(?:\s+(?:there|here|in\s+there|in\s+(?:the|this|that|ur|your)\s+{_PIC}|in\s+it|visible|pictured"
          rf"|at\s+all|anywhere|around|or\s+not|too|also|as\s+well|either|now|again|then|standing|sitting"
-         rf"|lol|haha|pls|plz|please|rn|tho|though|btw|bro|even|really|actually|or\s+what))*")
+         rf"|lol|haha|pls|plz|please|rn|tho|though|btw|bro|even|really|actually|or\s+what"
+         rf"|in\s+(?:the|this|that)\s+(?:crowd|background|foreground|front|back|middle|corner|stands|audience|frame)))*")
 SINGLE_SLOT = re.compile(
     r"^(?:(?:ok|so|and|hey|but|wait|hmm|also|then|now|oh)[\s,]+)*"
     r"(?:where\s+is|where's|wheres|is|who\s+is|who's|whos|show\s+me|find|locate|segment|mask|box"
@@ -210,6 +213,11 @@ def _typo_of_common(word: str) -> bool:
                for c in common_words())
 
 
+def as_name(typed: str) -> str:
+    """A name typed in lower case, written as a name: "gavin newsom" -> "Gavin Newsom", "jay z" -> "Jay Z"."""
+    return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in typed.split())
+
+
 def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     """`entities`: (surface, type) of the post, in post order."""
     out = Mentions()
@@ -260,7 +268,7 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             if (before.isalpha() and len(before) > 2 and before not in _name_parts(hits[0])
                     and before not in STOP and before not in QWORDS and before not in PRONOUNS
                     and before not in TITLES and before not in common_words() and before not in _reference_words()
-                    and not any(_near(before, t) for t in _name_parts(hits[0]))):
+                    and not any(_near(before, t) or t.startswith(before) for t in _name_parts(hits[0]))):
                 continue
         if hits:
             spans.append((s, e, hits[0], True))
@@ -294,14 +302,16 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     run = []
     for k, (word, s, e) in enumerate(toks + [("", len(q) + 1, len(q) + 1)]):
         low_word = word.lower()
-        if (len(common) > len(REFERENCE_WORDS) + 1 and word.isalpha() and word.islower() and len(word) > 1
+        if (len(common) > len(REFERENCE_WORDS) + 1 and word.isalpha() and word.islower()
+                and (len(word) > 1 or (run and low_word not in ("a", "i", "u", "o")))
+                and not (not run and len(word) > 5 and low_word.endswith("ing"))
                 and low_word not in common and low_word not in STOP and low_word not in QWORDS
                 and low_word not in PRONOUNS and not any(a < e and s < b for a, b, _, _ in spans)
                 and (run or (k > 0 and toks[k - 1][0].lower() in NAME_SLOT))):
             run.append((word, s, e))
             continue
         if len(run) >= 2:
-            spans.append((run[0][1], run[-1][2], q[run[0][1]:run[-1][2]], False))
+            spans.append((run[0][1], run[-1][2], as_name(q[run[0][1]:run[-1][2]]), False))
         run = []
     # 5. a single lower-case word no question uses, alone in a name's slot
     #    ("is obama there?", "where is messi"): a name not in the post
@@ -313,7 +323,7 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             if (len(common) > len(REFERENCE_WORDS) + 1 and lw not in common and lw not in STOP
                     and lw not in QWORDS and lw not in PRONOUNS and lw not in NOT_NAMES
                     and not _typo_of_common(lw)):
-                spans.append((slot.start(1), slot.end(1), w, False))
+                spans.append((slot.start(1), slot.end(1), as_name(w), False))
     spans.sort()
     masked, last = [], 0
     for s, e, canon, known in spans:

@@ -145,11 +145,34 @@ _ROLE_GENDER = {"chairman": "m", "chairwoman": "f", "spokesman": "m", "spokeswom
 TYPE_NOUNS.update({w: ("PER", _ROLE_GENDER.get(w)) for w in ROLE_NOUNS if w not in TYPE_NOUNS})
 TYPE_NOUNS.update({w + "s": ("PER", None) for w in ROLE_NOUNS if w + "s" not in TYPE_NOUNS and not w.endswith("man")})
 TYPE_NOUNS["actor"] = ("PER", "m")  # next to "actress"
+# A wedding's couple: "Congrats to X and Y who tied the knot" (the bride and the groom).
+WEDDING_ROLES = {"bride": "f", "groom": "m", "bridegroom": "m", "newlywed": None, "newlyweds": None}
+TYPE_NOUNS.update({w: ("PER", g) for w, g in WEDDING_ROLES.items()})
 # Animals: a post's pet may be typed PER or MISC, so any type.
 ANIMALS = {"dog": "dog", "pup": "dog", "puppy": "dog", "doggo": "dog", "pooch": "dog", "doggy": "dog",
            "hound": "dog", "cat": "cat", "kitten": "cat", "kitty": "cat", "horse": "horse", "pony": "horse",
            "pet": "pet", "animal": "pet", "bird": "bird", "parrot": "bird"}
 TYPE_NOUNS.update({w: (None, None) for w in ANIMALS})
+# Words and emoji by which a post says a name is an animal's ("Max the golden retriever 🐶").
+ANIMAL_WORDS = set(ANIMALS) | {"retriever", "labrador", "lab", "poodle", "terrier", "beagle", "bulldog", "spaniel",
+                               "shepherd", "husky", "corgi", "collie", "dachshund", "pug", "greyhound", "rottweiler",
+                               "chihuahua", "doberman", "tabby", "kitten", "cub", "foal", "calf", "tiger", "lion",
+                               "panda", "elephant", "giraffe", "gorilla", "bear", "otter", "penguin", "dolphin",
+                               "whale", "seal", "monkey", "owl", "eagle", "rabbit", "bunny", "hamster", "tortoise"}
+ANIMAL_EMOJI = "🐶🐕🐩🦮🐱🐈🐴🐎🐦🦜🐯🐅🦁🐼🐘🦒🦍🐻🦦🐧🐬🐳🦭🐒🦉🦅🐰🐇🐹🐢"
+
+
+def animals(text: str, entities: list[tuple[str, str]]) -> list[str]:
+    """The post's entities it says are animals: an animal word or emoji next to the name
+    (within a few words), of a type a pet is given (PER or MISC)."""
+    low = text.lower()
+    by_word, by_emoji = [], []
+    for s, e, name in _mentions_in(text, [n for n, t in entities if t in ("PER", "MISC")]):
+        if set(WORD.findall(low[max(0, s - 25):e + 30])) & ANIMAL_WORDS:
+            by_word.append(name)
+        elif any(ch in ANIMAL_EMOJI for ch in low[e:e + 60]):
+            by_emoji.append(name)
+    return list(dict.fromkeys(by_word or by_emoji))  # an emoji only where no word says it
 TYPE_NOUNS.update({w: ("LOC", None) for w in ("stadium", "arena", "venue", "palace", "station", "park", "court",
                                               "building", "island", "region", "village", "hotel", "airport",
                                               "museum", "bridge", "tower", "cathedral", "church", "temple",
@@ -160,6 +183,7 @@ TYPE_NOUNS.update({w: ("MISC", None) for w in ("song", "tour", "award", "storm")
 # Businesses and venues the datasets tag as a place or as an organisation ("Saffron & Salt",
 # a restaurant, is ORG; Lord's, a cricket ground, is LOC): either type fits.
 VENUE = "LOC/ORG"
+VENUE_PLACES = {"venue", "ground", "racecourse", "circuit", "hall", "theatre", "theater", "zoo", "hospital", "gallery"}
 TYPE_NOUNS.update({w: (VENUE, None) for w in ("restaurant", "cafe", "café", "bar", "pub", "shop", "store",
                                               "bakery", "ground", "racecourse", "theatre", "theater", "hall",
                                               "hospital", "zoo", "gallery", "studio", "venue", "circuit")})
@@ -168,7 +192,8 @@ TYPE_NOUNS.update({w: ("PER", None) for w in ("member", "members", "bandmates", 
 PRODUCT_NOUNS = {"shoe", "shoes", "sneaker", "sneakers", "trainers", "boot", "boots", "product",
                  "products", "phone", "phones", "device", "devices", "gadget", "gadgets", "console", "laptop",
                  "car", "cars", "watches", "bag", "bags", "headphones", "earbuds", "jersey",
-                 "shirt", "dress", "bottle", "trophy", "medal"}
+                 "shirt", "dress", "bottle", "trophy", "medal", "gpu", "gpus", "chip", "chips", "processor",
+                 "tablet", "smartwatch", "robot", "drone", "camera", "headset", "glasses"}
 TYPE_NOUNS.update({w: ("MISC", None) for w in PRODUCT_NOUNS if w not in TYPE_NOUNS})
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("logo", "swoosh", "emblem", "crest", "badge")})
 # Verbs of a win: "X beats Y" makes X the winner and Y the one X beat.
@@ -178,6 +203,11 @@ _WIN = (r"beats?|defeats?|defeated|edges?|edged|downs|downed|overcomes?|overcame
 WIN_VERBS = re.compile(rf"\b(?:{_WIN})\b")
 WINNER_WORDS = {"winner", "victor", "champion", "victorious"}
 LOSER_WORDS = {"loser", "runner-up", "beaten", "defeated", "vanquished"}
+# "X wins the marathon", "X takes the title": X won, even with no one beaten in the sentence;
+# "with Y second", "Y finished second", "Y (runner-up)": Y came second.
+WINS = re.compile(r"\s+(?:wins|won|takes|took|claims|claimed|clinches|clinched|triumphs|lifts|lifted)\b")
+SECOND = re.compile(r"^\s*(?:,\s*)?(?:\(|-|–)?\s*(?:finish(?:es|ed)?\s+|came\s+|comes\s+|in\s+|was\s+)?"
+                    r"(?:second|2nd|runner-up|runner up)\b")
 # Words a post puts before a name that describe no one ("and", "met", "with").
 _NOT_DESCRIPTORS = {"and", "with", "as", "at", "in", "on", "of", "for", "to", "by", "from", "vs", "v", "or", "but",
                     "meets", "met", "says", "said", "tells", "told", "thanks", "joins", "joined", "star", "stars",
@@ -245,7 +275,9 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
         if out[name] is not None:
             continue
         before = WORD.findall(low[max(0, s - 30):s])[-1:]
-        first = fold_lower(name).split()[0].split("-")[0]
+        first = _first_name(name)
+        if len(fold_lower(name).split()) > 1 and fold_lower(name).split()[0] in TITLE_GENDER:
+            before = [fold_lower(name).split()[0]]  # "King Charles", "Princess Anne": the title is in the name
         if before and (before[0] in TITLE_GENDER or RELATIONS.get(before[0].rstrip("s"))):
             out[name] = TITLE_GENDER.get(before[0]) or RELATIONS.get(before[0].rstrip("s"))
         else:
@@ -258,15 +290,23 @@ def genders(text: str, entities: list[tuple[str, str]]) -> dict[str, Optional[st
             if out[name] is None and (first in MALE_NAMES) != (first in FEMALE_NAMES):  # "Kim", "Jean": either
                 out[name] = "m" if first in MALE_NAMES else "f"
     for p in people:  # names never spelt out whole in the text: the first-name list alone
-        first = fold_lower(p).split()[0].split("-")[0]
+        first = _first_name(p)
         if out[p] is None and (first in MALE_NAMES) != (first in FEMALE_NAMES):
             out[p] = "m" if first in MALE_NAMES else "f"
     return out
 
 
+def _first_name(name: str) -> str:
+    """The first name, after a title ("Prince William" -> "william")."""
+    words = fold_lower(name).split()
+    if len(words) > 1 and words[0].rstrip(".") in TITLE_WORDS | TITLE_GENDER.keys():
+        words = words[1:]
+    return words[0].split("-")[0] if words else ""
+
+
 def name_gender(name: str) -> Optional[str]:
     """A name's gender from the first-name lists (accents ignored), else its ending."""
-    first = fold_lower(name).split()[0].split("-")[0] if name.strip() else ""
+    first = _first_name(name) if name.strip() else ""
     if (first in MALE_NAMES) != (first in FEMALE_NAMES):
         return "m" if first in MALE_NAMES else "f"
     return _lean(name)
@@ -276,7 +316,7 @@ def _lean(name: str) -> Optional[str]:
     """A first name's likely gender from its ending (Sunita, Butch), for names
     the lists lack; a tie-break only, never a reason to rule someone out.
     None when the ending says nothing (-y, -i, -e, -s)."""
-    first = fold_lower(name).split()[0].split("-")[0]
+    first = _first_name(name)
     if first in MALE_NAMES or first in FEMALE_NAMES:
         return None
     if first.endswith(("a", "ie", "ine", "elle", "ette", "lyn")):
@@ -342,6 +382,7 @@ def descriptors(text: str, entities: list[tuple[str, str]]) -> dict[str, list[st
     "our pup Biscuit", "Karen Bass, the mayor", "Princess Diana's statue", "the statue of
     X"; and "winner" / "loser" from "X beats Y"."""
     names = [e for e, _ in entities]
+    types = dict(entities)
     spans = _mentions_in(text, names)
     low = text.lower().replace("’", "'")
     out: dict[str, list[str]] = {}
@@ -369,6 +410,18 @@ def descriptors(text: str, entities: list[tuple[str, str]]) -> dict[str, list[st
         poss = re.match(r"'s\s+([a-z][a-z-]*)", low[e:])
         if poss:
             add(poss.group(1), name)
+        kind = re.match(r"\s+([a-z][a-z-]*)\b(?!')", low[e:])
+        if kind and types.get(name) in ("MISC", "ORG") and TYPE_NOUNS.get(kind.group(1), ("PER",))[0] not in ("PER", None):
+            # "Blackwell GPUs", "Shell headquarters": a thing's kind (not "FC Porto striker X")
+            word = kind.group(1)
+            add(word[:-1] if word.endswith("s") and word[:-1] in TYPE_NOUNS else word, name)
+    for s, e, name in spans:
+        if WINS.match(low[e:]) and not WIN_VERBS.match(low[e:].lstrip()):
+            for w in WINNER_WORDS:
+                add(w, name)
+        if SECOND.match(low[e:]):
+            add("runner-up", name)
+            add("loser", name)
     for v in WIN_VERBS.finditer(low):
         subj = [n for a, b, n in spans if b <= v.start() and not re.search(r"[.;!?]", low[b:v.start()])]
         obj = [n for a, b, n in spans if a >= v.end() and not re.search(r"[.;!?]", low[v.end():a])]
@@ -442,6 +495,8 @@ def _affiliation(question: str, m: Mentions, entities: list[tuple[str, str]], fo
         if owner is None:
             continue
         current, replaced = owner, [owner] if owner in m.known else []
+        if types.get(owner) == "ORG" and found.group(4) in GROUP_OF_PEOPLE:
+            continue  # "the greenpeace ppl", "the Arsenal players": the organisation itself
         for noun in re.split(r"'s\s+", found.group(4)):
             etype = TYPE_NOUNS[noun][0]
             if etype is None or type_fits(etype, types.get(current)):
@@ -453,6 +508,11 @@ def _affiliation(question: str, m: Mentions, entities: list[tuple[str, str]], fo
         if current is not None and current != owner:
             return current, replaced
     return None
+
+
+# Plural person nouns that, after an organisation's name, are that organisation.
+GROUP_OF_PEOPLE = {"people", "ppl", "folks", "peeps", "guys", "members", "players", "activists", "protesters",
+                   "fans", "staff", "workers", "team", "crew", "lads", "girls", "boys", "men", "women"}
 
 
 def fold_lower(text: str) -> str:
@@ -469,6 +529,12 @@ def _described(question: str, words: list[str], entities: list[tuple[str, str]],
     q = fold_lower(question)
     if WIN_VERBS.search(q):  # "the one she beat" / "who beat her"
         key = "winner" if re.search(rf"\b(?:who|that)\s+(?:{_WIN})\b", q) else "loser"
+        if len(desc.get(key, [])) == 1:
+            return Resolution(list(desc[key]), how=f"described ({key})")
+    outcome = re.search(r"\b(?:who|that)\s+(?:(lost|loses|lose|came\s+second|finished\s+second)"
+                        r"|(won|wins|win|came\s+first|finished\s+first))\b", q)
+    if outcome:  # "the one who lost", "the girl who won"
+        key = "loser" if outcome.group(1) else "winner"
         if len(desc.get(key, [])) == 1:
             return Resolution(list(desc[key]), how=f"described ({key})")
     for k, w in enumerate(words):
@@ -594,6 +660,9 @@ def _fitting(names: list[str], etype: Optional[str], gender: Optional[str], type
     return cands
 
 
+ALL_OF = {"both", "all", "two", "three", "each", "either", "every"}
+
+
 def _pick(cands: list[str], focus, n: Optional[int] = 1, how: str = "") -> Resolution:
     """One (or n) of the candidates: the most recently discussed first; several left -> ask."""
     recent = [e for e in reversed(focus.discussed) if e in cands]
@@ -653,6 +722,14 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             cands = [e for e in names if types[e] == "PER" and e not in owners]
             return Resolution([], options=cands, how="relation not stated in the post")
 
+    # 1a. two references joined by "and" ("outline both of them, bride and groom"): each on its own
+    if not m.named and text:
+        pair = re.search(r"\b(?:the\s+)?([a-z-]+)\s+(?:and|&)\s+(?:the\s+)?([a-z-]+)\b", question.lower())
+        if pair and all(w in TYPE_NOUNS or w in RELATIONS for w in pair.groups()) and pair.group(1) != pair.group(2):
+            each = [resolve(f"the {w}", Mentions(), entities, focus, text) for w in pair.groups()]
+            if all(len(r.entities) == 1 for r in each) and each[0].entities != each[1].entities:
+                return Resolution(each[0].entities + each[1].entities, how="two references")
+
     # 1b. an entity by its owner: "his team", "Salah's team's stadium", "the Arsenal guy"
     owned = _affiliation(question, m, entities, focus, text, sexes)
     if owned is not None:
@@ -682,8 +759,15 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             # "where's Simeone?" on a post naming Diego and Giuliano Simeone: the one in
             # focus, else ask
             current = [e for e in shared if e in focus.entities]
-            if len(current) == 1:
+            # "Jane" for Jane Goodall, not the Jane Goodall Institute: a name inside another
+            # entity's is that entity's namesake
+            own = [e for e in shared if not any(o != e and fold_lower(o) in fold_lower(e) for o in shared)]
+            if set(words) & ALL_OF:  # "both hollands", "all the Simeones"
+                named[k:k + 1] = list(shared)
+            elif len(current) == 1:
                 named[k] = current[0]
+            elif len(own) == 1:
+                named[k] = own[0]
             else:
                 return Resolution([], options=list(shared), how="a name several entities share")
         return Resolution(list(dict.fromkeys(named)), how="named")
@@ -772,6 +856,13 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
                 sides = [e for e in cands if e in desc.get("winner", []) + desc.get("loser", [])]
                 if len(sides) == count:
                     return Resolution(sides, how=f"{count} of them (the sides of the win the post states)")
+            if not picked.entities and text and count == 2:
+                # "both teams" where the post says "Lakers vs Thunder": the pair it joins
+                low = fold_lower(text)
+                pairs = [[a, b] for a in cands for b in cands if a != b and re.search(
+                    re.escape(fold_lower(a)) + r"\s+(?:vs\.?|v\.?|versus|against|and|&)\s+" + re.escape(fold_lower(b)), low)]
+                if len(pairs) == 1:
+                    return Resolution(pairs[0], how="2 of them (the pair the post joins)")
             return picked
         if every or plural_noun or m.plural is not None:
             return Resolution(cands, how="all of the type")
@@ -784,6 +875,9 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
 
     # 6. pronouns by gender: he / she / it
     g = next(("m" if w in MALE else "f" for w in words if w in MALE or w in FEMALE), None)
+    if g is not None and focus.entities and text and focus.entities[-1] in animals(text, entities) \
+            and len(focus.entities) == 1:
+        return Resolution(list(focus.entities), how="pronoun (the animal in focus)")  # "point him out" (the dog)
     if g is not None:
         cands = [e for e in names if types[e] == "PER"]
         group = [e for e in focus.entities if e in cands and _fits_pronoun(e, g, sexes)]
@@ -797,12 +891,33 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             if e not in types and name_gender(e) == g:  # "who is Beyoncé?" … "is she there?"
                 return Resolution([e], how="pronoun (a name not in the post, from the conversation)")
         pool = _fitting(cands, None, g, types, sexes)
-        if len(pool) == 1:
+        leaning = [e for e in cands if sexes.get(e) is None and _lean(e) == g and e not in pool]
+        if len(pool) == 1 and not leaning:
             return Resolution(pool, how="pronoun")
+        if len(pool) == 1:  # "is she in it" on Mayor Karen Bass and Nithya Raman: the name's ending says she may be either
+            return Resolution([], options=pool + leaning, how="pronoun (ambiguous)")
         return Resolution([], options=pool or cands, how="pronoun (ambiguous)")
-    if any(w in THING for w in words) and (focus.discussed or len(names) == 1):
+    the_noun = noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + re.escape(noun_word), question.lower())
+    if any(w in THING for w in words) and (focus.discussed or len(names) == 1) and not the_noun:
+        # ("the venue, where is it in the pic": "it" is the venue named first, step 7)
         last = focus.discussed[-1] if focus.discussed else names[0]
         return Resolution([last], how="it")
+
+    # 7b. "the bride", "the groom": of the couple the post names together, the one of that gender
+    if noun_word in WEDDING_ROLES and text:
+        people = [e for e in names if types[e] == "PER"]
+        couples = [(a, b) for a in people for b in people if a != b and re.search(
+            re.escape(fold_lower(a)) + r"\s+(?:and|&)\s+" + re.escape(fold_lower(b)), fold_lower(text))]
+        pool = list(couples[0]) if len(couples) == 1 else people
+        g = WEDDING_ROLES[noun_word]
+        fits = _fitting(pool, "PER", g, types, sexes) if g else pool
+        if g and len(fits) == 1 or not g and len(couples) == 1:
+            return Resolution(fits, how="the couple the post names")
+    # 7c. "the dog", "the pup": the entity the post says is an animal
+    if noun_word in ANIMALS and text:
+        pets = animals(text, entities)
+        if pets:
+            return _pick(pets, focus, 1, how="the animal the post names")
 
     # 7a. a title the post gives someone: "the princess" for "Princess Kate"
     for w in words:
@@ -815,10 +930,16 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     if noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + noun_word, question.lower()):
         cands = _fitting(names, etype, gender, types, sexes)
         if len(cands) > 1 and etype in ("LOC", "ORG", "MISC", VENUE):
-            named_so = [e for e in cands if noun_word in fold_lower(e).split()]
+            named_so = [e for e in cands if noun_word in fold_lower(e).split()] or [
+                e for e in cands if len(noun_word) >= 4 and any(
+                    w.endswith(noun_word) for w in fold_lower(e).split())]  # "the phone": the iPhone 16
             other_kind = [e for e in cands if any(w in TYPE_NOUNS and w != noun_word and TYPE_NOUNS[w][0] is not None
                                                   for w in fold_lower(e).split())]
             cands = named_so or [e for e in cands if e not in other_kind] or cands
+            if etype == VENUE and len(cands) > 1:
+                # "the venue", "the ground": a place first; "the cafe", "the shop": a business first
+                kind = "LOC" if noun_word in VENUE_PLACES else "ORG"
+                cands = [e for e in cands if types[e] == kind] or cands
         if noun_word in ROLE_NOUNS and len(cands) > 1:
             # a role the post gives no one ("the director"): which of them it is takes world
             # knowledge, so ask rather than take the last one discussed

@@ -321,8 +321,10 @@ class RuleRouter:
         if described and set(re.findall(r"[a-z]+", question.lower())) & self.plugin_words:
             described = None  # "and the main colour?": a plugin tool's subject, not someone
         follow = bool(FOLLOW_UP.match(question)) or m.other
-        if (not m.named and not phrase and "generate_knowledge" in self.tools and story
-                and not IMAGE_ACTION.search(question)):
+        if SERVICE_REQUEST.search(question) and not IMAGE_ACTION.search(question):
+            return Route(CLARIFY, [], "rules (a service no tool offers)")
+        if ("generate_knowledge" in self.tools and not IMAGE_ACTION.search(question) and (
+                (not m.named and not phrase and story) or STORY_WHOLE.search(question))):
             # "what's the backstory of this mass, wasn't he sick": the post's story; a pronoun in
             # it is part of the story, not whom a tool should look at
             return Route("generate_knowledge", [], "rules (a story asked for)")
@@ -331,6 +333,10 @@ class RuleRouter:
             intent, source = "expand_entity", "rules (X = ?)"  # "faith = ?": what X is
         elif focus.intent and any((follow and _bare(t)) or _only_reference(t) for t in (text_masked, described) if t):
             intent, source = focus.intent, "rules (follow-up)"
+        elif focus.intent and CORRECTION.search(question) and (m.named or phrase or described):
+            # "the maid of honour i mean", "sorry i meant the frontwoman": the last turn's
+            # question, about someone else
+            intent, source = focus.intent, "rules (a correction)"
         else:
             intent, _, source = self.classify(text_masked, named)
             if intent is None and described:  # not CLARIFY: "sing me one of their songs" is out of scope
@@ -356,6 +362,7 @@ class RuleRouter:
 CONTRACTIONS = [(r"\b(?:wat|wot)\b", "what"), (r"\b(what|where|who|how)s\b", r"\1 is"),
                 (r"\b(he|she|it|that|what|where|who|there|how|here)['’]s\b", r"\1 is"),
                 (r"\b(they|you|we)['’]re\b", r"\1 are"), (r"\bcan['’]t\b", "can not"),
+                (r"\brunners?[\s]+up\b", "runner-up"), (r"^(\W*)describe (?:it|this|that)\b", r"\1describe the picture"),
                 (r"\bwon['’]t\b", "will not"), (r"\b(\w+)n['’]t\b", r"\1 not")]
 
 
@@ -372,6 +379,17 @@ EVENT_NOUNS = ("event", "events", "match", "game", "storm", "rally", "story", "n
 STORY_CUE = re.compile(r"\b(?:back\s?story|story behind|the story|context|background)\b", re.I)
 STORY_OF_SOMEONE = re.compile(r"\b(?:his|her|their|its)\s+(?:back\s?story|background|story)\b|\b(?:back\s?story|background|story)"
                               r"\s+(?:of|behind|about|on)\s+(?:him|her|them|it)\b", re.I)
+# The whole story, even of a named entity: "why is shell being protested, whats the bigger story"
+STORY_WHOLE = re.compile(r"\bthe\s+(?:bigger|whole|full|wider|broader|real)\s+(?:story|context|background)\b"
+                         r"|\bwhat(?:'s|s| is)\s+the\s+(?:story|context)\s+here\b", re.I)
+# Requests for a service no tool offers, even about an entity: "can u order me one",
+# "get me a job at nvidia", "find me the dress she's wearing online", "how much does it cost"
+SERVICE_REQUEST = re.compile(
+    r"\b(?:order|buy|purchase|book|reserve|rent|ship|deliver)\s+(?:me|us|it|one|some|a|an|the|that|this|those|these|tickets?)\b"
+    r"|\b(?:get|find|fetch)\s+me\s+(?:a|an|some|tickets?|the\s+\w+\s+\w+\s+online)\b|\bonline\b.*\b(?:buy|shop|find|order)\b"
+    r"|\b(?:buy|shop|find|order)\b.*\bonline\b|\bhow\s+much\s+(?:does|do|did|is|are|was)\b.*\b(?:cost|costs|price|worth)\b"
+    r"|\bwhere\s+(?:can|do|could)\s+i\s+(?:buy|get|order)\b", re.I)
+CORRECTION = re.compile(r"^\W*(?:(?:no|nah|sorry|oops|wait)\W+)*i\s+mean[t]?\b|\bi\s+mean[t]?\W*$", re.I)
 IMAGE_ACTION = re.compile(r"\b(?:where|segment|mask|box|locate|outline|cut|visible|remove|blur"
                           r"|in the (?:pic|picture|photo|image|shot))\b", re.I)
 KNOWLEDGE_CUE = re.compile(r"\b(?:context|backstory|back story|background|story|history|behind|about|happen\w*"
