@@ -218,6 +218,16 @@ def as_name(typed: str) -> str:
     return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in typed.split())
 
 
+def _lower_initials(word: str, entities: list[tuple[str, str]]) -> list[str]:
+    """Initials typed in lower case ("who is kd"): only a word that is no English word, and
+    only when they fit exactly one entity."""
+    if not (word.islower() and 2 <= len(word) <= 3) or word in common_words() or word in QWORDS \
+            or word in STOP or word in PRONOUNS or word in _CAPS_COMMON:
+        return []
+    hits = [surf for surf, _ in entities if initials(surf) == word.upper()]
+    return hits if len(hits) == 1 else []
+
+
 def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     """`entities`: (surface, type) of the post, in post order."""
     out = Mentions()
@@ -237,7 +247,8 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     #    capitalised name around them is another name ("Venus Williams")
     toks = _tokens(q)
     for i, (word, s, e) in enumerate(toks):
-        if any(a < e and s < b for a, b, _, _ in spans) or word.lower() in STOP or (len(word) < 3 and not word.isupper()):
+        if any(a < e and s < b for a, b, _, _ in spans) or word.lower() in STOP or (
+                len(word) < 3 and not word.isupper() and not _lower_initials(word, entities)):
             continue
         hits = [surf for surf, _ in entities
                 if fold(word).lower() in _name_parts(surf)]
@@ -246,6 +257,8 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
                     if fold(word).lower() == re.sub(r"[\s\-.'’]", "", fold(surf).lower())]
         if not hits and word.isupper() and 2 <= len(word) <= 4:  # initials: "AD", "AOC"
             hits = [surf for surf, _ in entities if initials(surf) == word]
+        if not hits:
+            hits = _lower_initials(word, entities)
         if not hits:
             hits = [surf for surf, _ in entities if any(_near(word, t) for t, _, _ in _tokens(surf))]
         if hits and word[:1].isupper():

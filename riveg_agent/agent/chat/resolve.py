@@ -115,7 +115,7 @@ TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "ge
               **{w: ("PER", None) for w in ("leader", "leaders", "politician", "politicians", "athlete",
                                              "athletes", "singer", "singers", "actor", "actors", "star", "stars",
                                              "musician", "musicians", "chef", "chefs", "runner", "runners",
-                                             "astronaut", "astronauts", "celebrity", "celebrities")},
+                                             "astronaut", "astronauts", "celebrity", "celebrities", "pm")},
               "actress": ("PER", "f"), "actresses": ("PER", "f"),
               "city": ("LOC", None), "place": ("LOC", None), "country": ("LOC", None), "town": ("LOC", None),
               "cities": ("LOC", None), "places": ("LOC", None), "countries": ("LOC", None),
@@ -180,13 +180,21 @@ TYPE_NOUNS.update({w: ("LOC", None) for w in ("stadium", "arena", "venue", "pala
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("party", "network", "channel", "brand", "firm", "startup",
                                               "university", "school", "league", "government")})
 TYPE_NOUNS.update({w: ("MISC", None) for w in ("song", "tour", "award", "storm")})
+TYPE_NOUNS.update({w: ("LOC", None) for w in ("mall",)})
+TYPE_NOUNS.update({w: ("ORG", None) for w in ("cops", "police")})
+# Words a name holds for a noun the question uses: "the trophy" is the post's "Summoner's Cup",
+# "any cops" its "Greater Manchester Police".
+NAME_WORDS = {"trophy": {"cup", "trophy", "shield", "plate", "award"}, "cops": {"police"}, "police": {"police"},
+              "mall": {"centre", "center", "mall", "plaza"}, "centre": {"centre", "center"},
+              "center": {"centre", "center"}, "shopping": {"centre", "center", "mall"}}
 # Businesses and venues the datasets tag as a place or as an organisation ("Saffron & Salt",
 # a restaurant, is ORG; Lord's, a cricket ground, is LOC): either type fits.
 VENUE = "LOC/ORG"
 VENUE_PLACES = {"venue", "ground", "racecourse", "circuit", "hall", "theatre", "theater", "zoo", "hospital", "gallery"}
 TYPE_NOUNS.update({w: (VENUE, None) for w in ("restaurant", "cafe", "café", "bar", "pub", "shop", "store",
                                               "bakery", "ground", "racecourse", "theatre", "theater", "hall",
-                                              "hospital", "zoo", "gallery", "studio", "venue", "circuit")})
+                                              "hospital", "zoo", "gallery", "studio", "venue", "circuit",
+                                              "centre", "center", "plant", "factory")})
 # Members of a group, and the things a post launches or shows off (a product is MISC).
 TYPE_NOUNS.update({w: ("PER", None) for w in ("member", "members", "bandmates", "teammates", "stars")})
 PRODUCT_NOUNS = {"shoe", "shoes", "sneaker", "sneakers", "trainers", "boot", "boots", "product",
@@ -823,7 +831,8 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         alike = [e for e in seen if types[e] == types[seen[-1]]] if seen else []
         group = alike if len(alike) >= 2 else [e for e in names if types[e] == "PER"] or names
         return Resolution([e for e in names if e in group], how="each of them")
-    plural_noun = noun and noun_word.endswith(("s", "men", "people", "folks", "ppl"))
+    plural_noun = noun and noun_word.endswith(("s", "men", "people", "folks", "ppl", "cops")) \
+        and not noun_word.endswith("ss")  # "the actress", "the princess" are one
     if plural_noun and noun_word[:-1] in ROLE_NOUNS and text:  # "the strikers": those the post calls so
         described = descriptors(text, entities).get(noun_word[:-1])
         if described:
@@ -930,7 +939,8 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     if noun and re.search(r"\b(?:the|that|this)\s+(?:\w+\s+)?" + noun_word, question.lower()):
         cands = _fitting(names, etype, gender, types, sexes)
         if len(cands) > 1 and etype in ("LOC", "ORG", "MISC", VENUE):
-            named_so = [e for e in cands if noun_word in fold_lower(e).split()] or [
+            named_so = [e for e in cands if ({noun_word} | NAME_WORDS.get(noun_word, set())) & set(
+                re.findall(r"[a-z]+", fold_lower(e)))] or [
                 e for e in cands if len(noun_word) >= 4 and any(
                     w.endswith(noun_word) for w in fold_lower(e).split())]  # "the phone": the iPhone 16
             other_kind = [e for e in cands if any(w in TYPE_NOUNS and w != noun_word and TYPE_NOUNS[w][0] is not None

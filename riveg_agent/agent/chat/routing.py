@@ -333,6 +333,8 @@ class RuleRouter:
             intent, source = "expand_entity", "rules (X = ?)"  # "faith = ?": what X is
         elif focus.intent and any((follow and _bare(t)) or _only_reference(t) for t in (text_masked, described) if t):
             intent, source = focus.intent, "rules (follow-up)"
+        elif focus.intent and WHY_ANSWER.search(question):
+            intent, source = EXPLAIN, "rules (why the last answer)"
         elif focus.intent and CORRECTION.search(question) and (m.named or phrase or described):
             # "the maid of honour i mean", "sorry i meant the frontwoman": the last turn's
             # question, about someone else
@@ -388,7 +390,12 @@ SERVICE_REQUEST = re.compile(
     r"\b(?:order|buy|purchase|book|reserve|rent|ship|deliver)\s+(?:me|us|it|one|some|a|an|the|that|this|those|these|tickets?)\b"
     r"|\b(?:get|find|fetch)\s+me\s+(?:a|an|some|tickets?|the\s+\w+\s+\w+\s+online)\b|\bonline\b.*\b(?:buy|shop|find|order)\b"
     r"|\b(?:buy|shop|find|order)\b.*\bonline\b|\bhow\s+much\s+(?:does|do|did|is|are|was)\b.*\b(?:cost|costs|price|worth)\b"
-    r"|\bwhere\s+(?:can|do|could)\s+i\s+(?:buy|get|order)\b", re.I)
+    r"|\bwhere\s+(?:can|do|could)\s+i\s+(?:buy|get|order)\b"
+    r"|\bshould\s+i\s+(?:buy|sell|invest|bet|vote|go|get)\b|\bam\s+i\s+(?:at\s+risk|safe|in\s+danger)\b"
+    r"|\b(?:the|a|their|his|her|its)\s+(?:recipe|lyrics|phone\s+number|home\s+address)\b", re.I)
+# "why can't you find him", "why did u say that": a question about the last answer
+WHY_ANSWER = re.compile(r"^\W*(?:(?:but|ok|so|hmm|wait)\W+)*(?:why|how\s+come)\s+(?:can\s*not|can'?t|couldn'?t|could\s+not"
+                        r"|didn'?t|did\s+not|did|do|does|would|wouldn'?t|is\s+it|was\s+it)\s+(?:u|you|ya|it)\b", re.I)
 CORRECTION = re.compile(r"^\W*(?:(?:no|nah|sorry|oops|wait)\W+)*i\s+mean[t]?\b|\bi\s+mean[t]?\W*$", re.I)
 IMAGE_ACTION = re.compile(r"\b(?:where|segment|mask|box|locate|outline|cut|visible|remove|blur"
                           r"|in the (?:pic|picture|photo|image|shot))\b", re.I)

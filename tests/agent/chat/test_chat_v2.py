@@ -698,3 +698,22 @@ def test_services_and_whole_stories_and_describe_it(router):
     routes = run(router, venue, "Arctic Monkeys at Madison Square Garden, Alex Turner on vocals",
                  ["is alex turner visible", "the venue, where is it in the pic"])
     assert (routes[1].intent, routes[1].entities) == ("locate_entity", ["Madison Square Garden"])
+
+
+def test_nouns_a_name_holds_initials_in_lower_case_and_why_the_last_answer(router):
+    ents = [("Riverside Centre", "LOC"), ("West Yorkshire Police", "ORG"), ("Dana Cole", "PER"), ("Leeds", "LOC")]
+    text = "West Yorkshire Police arrested a man at the Riverside Centre in Leeds after a call from Dana Cole"
+    assert router.route("is the shopping centre in the shot", ents, Focus(), text).entities == ["Riverside Centre"]
+    assert router.route("can you see any cops", ents, Focus(), text).entities == ["West Yorkshire Police"]
+    cup = [("Faker", "PER"), ("Worlds", "MISC"), ("Summoner's Cup", "MISC")]
+    assert router.route("box the trophy", cup, Focus(), "Faker lifts the Summoner's Cup at Worlds").entities == \
+        ["Summoner's Cup"]
+    team = [("LeBron", "PER"), ("Kevin Durant", "PER"), ("Paris", "LOC")]
+    assert find_mentions("who is kd", team).known == ["Kevin Durant"]
+    assert find_mentions("who is ok", team).known == []
+    routes = run(router, team, "LeBron and Kevin Durant in Paris", ["where is lebron", "why cant u find him"])
+    assert routes[1].intent == EXPLAIN
+    assert router.route("should i buy nike stock rn", team, Focus(), "").intent == CLARIFY
+    stars = [("Anna Wintour", "PER"), ("Margot Robbie", "PER"), ("Chanel", "ORG")]
+    r = router.route("where is the actress", stars, Focus(), "Anna Wintour with actress Margot Robbie at Chanel")
+    assert r.entities == ["Margot Robbie"]  # one actress, not a plural
