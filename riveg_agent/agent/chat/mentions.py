@@ -10,7 +10,9 @@ from typing import Optional
 
 WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
 STOP = {"the", "a", "an", "of", "in", "at", "on", "and", "for", "to", "de", "la", "le", "new", "st",
-        "center", "centre", "city", "club", "team", "is", "it", "who", "what", "where"}
+        "center", "centre", "city", "club", "team", "is", "it", "who", "what", "where",
+        # quantifiers: "both" is no misspelt "Bath"
+        "both", "either", "neither", "each", "every", "few", "most", "none", "other", "another", "any"}
 # Words that open a question and are capitalised only because they come first.
 QWORDS = {"where", "who", "what", "which", "is", "are", "does", "do", "can", "show", "segment", "tell",
           "list", "find", "locate", "describe", "why", "how", "and", "give", "explain", "mask",
@@ -29,6 +31,23 @@ swedish norwegian danish finnish polish greek turkish arab arabic israeli irania
 argentine argentinian colombian chilean peruvian cuban egyptian nigerian kenyan ghanaian moroccan saudi
 pakistani bangladeshi vietnamese thai filipino indonesian malaysian latin western eastern northern southern
 nordic scandinavian balkan baltic catholic muslim jewish islamic hindu buddhist olympic""".split())
+# A nation's adjective and its name: "the irish players" are the post's Ireland.
+DEMONYM_COUNTRY = {"american": "united states", "british": "great britain", "english": "england",
+                   "french": "france", "german": "germany", "italian": "italy", "spanish": "spain",
+                   "portuguese": "portugal", "dutch": "netherlands", "russian": "russia", "chinese": "china",
+                   "japanese": "japan", "korean": "south korea", "indian": "india", "brazilian": "brazil",
+                   "mexican": "mexico", "canadian": "canada", "australian": "australia", "aussie": "australia",
+                   "irish": "ireland", "scottish": "scotland", "welsh": "wales", "swiss": "switzerland",
+                   "swedish": "sweden", "norwegian": "norway", "danish": "denmark", "finnish": "finland",
+                   "polish": "poland", "greek": "greece", "turkish": "turkey", "israeli": "israel",
+                   "iranian": "iran", "ukrainian": "ukraine", "belgian": "belgium", "austrian": "austria",
+                   "argentine": "argentina", "argentinian": "argentina", "colombian": "colombia",
+                   "chilean": "chile", "peruvian": "peru", "cuban": "cuba", "egyptian": "egypt",
+                   "nigerian": "nigeria", "kenyan": "kenya", "ghanaian": "ghana", "moroccan": "morocco",
+                   "pakistani": "pakistan", "bangladeshi": "bangladesh", "vietnamese": "vietnam",
+                   "thai": "thailand", "filipino": "philippines", "indonesian": "indonesia",
+                   "kiwi": "new zealand", "saffa": "south africa", "springbok": "south africa",
+                   "croatian": "croatia", "serbian": "serbia", "uruguayan": "uruguay", "jamaican": "jamaica"}
 PRONOUNS = {"her": "PER", "him": "PER", "she": "PER", "he": "PER", "his": "PER", "hers": "PER",
             "it": None, "them": None, "they": None, "that": None}
 # Titles before a name: "Pope Francis" is the post's "Francis", but "Venus
@@ -82,6 +101,8 @@ def _name_parts(surface: str) -> frozenset:
         t = re.sub(r"['’]s$", "", t).rstrip(".'’").lower()
         out.add(t)
         out.update(p for p in t.split("-") if len(p) >= 3)
+        if "'" in t or "’" in t:
+            out.add(re.sub(r"['’]", "", t))  # "aja" for "A'ja"
     return frozenset(out)
 
 
@@ -96,7 +117,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
 
 
 # Short forms of first names ("Rafa", "Bill"): a question may use them for the post's full name.
-NICKNAMES = {"bill": "william", "will": "william", "bob": "robert", "rob": "robert", "mike": "michael",
+NICKNAMES = {"philly": "philadelphia", "tay": "taylor", "bill": "william", "will": "william", "bob": "robert", "rob": "robert", "mike": "michael",
              "chris": "christopher", "kate": "katherine", "liz": "elizabeth", "beth": "elizabeth",
              "tom": "thomas", "joe": "joseph", "jim": "james", "jimmy": "james", "ben": "benjamin",
              "dave": "david", "dan": "daniel", "matt": "matthew", "nick": "nicholas", "steve": "steven",
@@ -122,8 +143,8 @@ def _near(word: str, name_token: str) -> bool:
     w, t = fold(word).lower(), fold(name_token).lower()
     if w in STOP or w in QWORDS or w in PRONOUNS or w in common_words() or len(t) < 4:
         return False
-    if NICKNAMES.get(w) == t:
-        return True
+    if NICKNAMES.get(w) in (t,) or w in NICKNAMES and _sound(_initial_c(NICKNAMES[w])) == _sound(_initial_c(t)):
+        return True  # "Kate" for "Catherine" as for "Katherine"
     if len(w) >= 4 and (t.startswith(w) or t.endswith(w)) and len(t) - len(w) <= 3:
         return True  # "Rafa" for "Rafael", "Bron" for "LeBron"
     if len(w) >= 5 and len(t) >= 8 and t.startswith(w) and 2 * len(w) >= len(t):
@@ -131,6 +152,11 @@ def _near(word: str, name_token: str) -> bool:
     if len(w) >= 4 and _sound(w) == _sound(t):
         return True  # "Jenny" for "Jennie", "Filip" for "Philipp"
     return len(w) >= 4 and _edits(w, t) <= (1 if len(t) < 8 else 2)
+
+
+def _initial_c(word: str) -> str:
+    """Catherine and Katherine, Carl and Karl: one name."""
+    return "k" + word[1:] if word.startswith("c") and word[1:2] in ("a", "o", "u", "l", "r") else word
 
 
 def _sound(word: str) -> str:
@@ -219,9 +245,9 @@ def as_name(typed: str) -> str:
 
 
 def _lower_initials(word: str, entities: list[tuple[str, str]]) -> list[str]:
-    """Initials typed in lower case ("who is kd"): only a word that is no English word, and
+    """Initials typed in lower case ("who is kd", "jwst"): only a word that is no English word, and
     only when they fit exactly one entity."""
-    if not (word.islower() and 2 <= len(word) <= 3) or word in common_words() or word in QWORDS \
+    if not (word.islower() and 2 <= len(word) <= 4) or word in common_words() or word in QWORDS \
             or word in STOP or word in PRONOUNS or word in _CAPS_COMMON:
         return []
     hits = [surf for surf, _ in entities if initials(surf) == word.upper()]
@@ -315,10 +341,13 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     run = []
     for k, (word, s, e) in enumerate(toks + [("", len(q) + 1, len(q) + 1)]):
         low_word = word.lower()
+        nxt = toks[k + 1][0] if k + 1 < len(toks) else ""
+        titled = not run and low_word in TITLES and nxt.isalpha() and nxt.islower() and nxt not in common \
+            and nxt not in STOP and nxt not in QWORDS and nxt not in PRONOUNS  # "is king charles in it"
         if (len(common) > len(REFERENCE_WORDS) + 1 and word.isalpha() and word.islower()
                 and (len(word) > 1 or (run and low_word not in ("a", "i", "u", "o")))
                 and not (not run and len(word) > 5 and low_word.endswith("ing"))
-                and low_word not in common and low_word not in STOP and low_word not in QWORDS
+                and (titled or low_word not in common) and low_word not in STOP and low_word not in QWORDS
                 and low_word not in PRONOUNS and not any(a < e and s < b for a, b, _, _ in spans)
                 and (run or (k > 0 and toks[k - 1][0].lower() in NAME_SLOT))):
             run.append((word, s, e))

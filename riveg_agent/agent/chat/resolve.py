@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from riveg_agent.agent.chat.mentions import Mentions
+from riveg_agent.agent.chat.mentions import DEMONYM_COUNTRY, Mentions
 
 MALE = {"he", "him", "his", "himself"}
 FEMALE = {"she", "her", "hers", "herself"}
@@ -97,6 +97,7 @@ aretha nina ella billie ruth sonia elizabeth priyanka deepika aishwarya kareena 
 mei ling yan hui xiu jisoo jennie rose lisa nayeon aiko sakura yui hana jessica iris nora lena ingrid
 astrid freya maja elsa frida giorgia ursula christine marine segolene anne sophie claire juliette
 amelie leonie hannah lea mia emilia clara paula lucia valeria ximena camila gabriela fernanda alessia
+caitlin kaitlyn caitlyn kathleen brianna breanna sabrina
 giulia martina chiara aurora ginevra sara beatrice naomi simona amara chiamaka ngozi folake wanjiru
 samantha gwen ariana taylor halsey lorde sza cardi nicki doja megan olivia sabrina chappell""".split()) - {"alex", "taylor", "rose", "sheikh", "blue", "ivy"}
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -201,7 +202,8 @@ PRODUCT_NOUNS = {"shoe", "shoes", "sneaker", "sneakers", "trainers", "boot", "bo
                  "products", "phone", "phones", "device", "devices", "gadget", "gadgets", "console", "laptop",
                  "car", "cars", "watches", "bag", "bags", "headphones", "earbuds", "jersey",
                  "shirt", "dress", "bottle", "trophy", "medal", "gpu", "gpus", "chip", "chips", "processor",
-                 "tablet", "smartwatch", "robot", "drone", "camera", "headset", "glasses"}
+                 "tablet", "smartwatch", "robot", "drone", "camera", "headset", "glasses",
+                 "burger", "pizza", "dish", "cake", "cocktail", "sandwich", "dessert", "wine", "beer"}
 TYPE_NOUNS.update({w: ("MISC", None) for w in PRODUCT_NOUNS if w not in TYPE_NOUNS})
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("logo", "swoosh", "emblem", "crest", "badge")})
 # Verbs of a win: "X beats Y" makes X the winner and Y the one X beat.
@@ -221,7 +223,10 @@ _NOT_DESCRIPTORS = {"and", "with", "as", "at", "in", "on", "of", "for", "to", "b
                     "meets", "met", "says", "said", "tells", "told", "thanks", "joins", "joined", "star", "stars",
                     "is", "was", "are", "were", "has", "have", "had", "the", "a", "an", "our", "my", "his", "her",
                     "their", "its", "your", "this", "that", "these", "those", "new", "today", "tonight", "rt",
-                    "brings", "out", "welcomes", "hosts", "visit", "visits", "picture", "photo", "image", "pic"}
+                    "brings", "out", "welcomes", "hosts", "visit", "visits", "picture", "photo", "image", "pic",
+                    # verbs of a win: "beats Sabalenka to win Roland Garros" calls neither a winner
+                    "win", "wins", "won", "beat", "beats", "lose", "loses", "lost", "takes", "took", "claims",
+                    "lifts", "lifted", "defeats", "edges", "downs", "stuns"}
 # Words that ask about every entity (of a type, when a type noun is near).
 EVERY = {"everyone": "PER", "everybody": "PER", "anyone": "PER", "anybody": "PER", "entities": None,
          "names": None, "all": None, "each": None}
@@ -317,17 +322,22 @@ def name_gender(name: str) -> Optional[str]:
     first = _first_name(name) if name.strip() else ""
     if (first in MALE_NAMES) != (first in FEMALE_NAMES):
         return "m" if first in MALE_NAMES else "f"
-    return _lean(name)
+    return None if first in MALE_NAMES else _ending_gender(first)  # in both lists: either
 
 
 def _lean(name: str) -> Optional[str]:
     """A first name's likely gender from its ending (Sunita, Butch), for names
     the lists lack; a tie-break only, never a reason to rule someone out.
-    None when the ending says nothing (-y, -i, -e, -s)."""
+    None when the ending says nothing (-y, -i, -e, -s), and for a post's one-word
+    names: "Swiatek", "Sabalenka" are surnames, whose endings say nothing."""
     first = _first_name(name)
-    if first in MALE_NAMES or first in FEMALE_NAMES:
+    if first in MALE_NAMES or first in FEMALE_NAMES or len(fold_lower(name).split()) < 2:
         return None
-    if first.endswith(("a", "ie", "ine", "elle", "ette", "lyn")):
+    return _ending_gender(first)
+
+
+def _ending_gender(first: str) -> Optional[str]:
+    if first.endswith(("a", "ine", "elle", "ette", "lyn")):  # not -ie: Scottie, Charlie, Archie
         return "f"
     if first[-1:] in set("bcdfghkmnoprtxz"):
         return "m"
@@ -684,9 +694,31 @@ def _pick(cands: list[str], focus, n: Optional[int] = 1, how: str = "") -> Resol
     return Resolution([], options=list(cands), how=how + " (ambiguous)")
 
 
+PROP = re.compile(r"\b(him|her|them)\s+(?:holding|wearing|lifting|raising|carrying|with|in)\b.*", re.I)
+POSSESSED = re.compile(r"\b(his|her|their)\s+(\w+)\b", re.I)
+_OBJECT = {"his": "him", "her": "her", "their": "them"}
+
+
+NATION_GROUPS = {"players", "team", "side", "squad", "fans", "ones", "guys", "lads", "boys", "girls", "women",
+                 "men", "supporters", "crowd", "flag", "flags", "kit", "jerseys", "shirts", "bench", "xv", "xi"}
+
+
+def _drop_props(question: str, entities: list[tuple[str, str]]) -> str:
+    """"segment him holding the trophy", "outline her dress": the person is the reference,
+    what they hold or wear is not, unless a name holds that word ("his Nike jersey")."""
+    question = PROP.sub(lambda mt: mt.group(1), question)
+
+    def person(mt: re.Match) -> str:
+        thing = mt.group(2).lower()
+        named = any(thing in fold_lower(e).split() or thing.rstrip("s") in fold_lower(e).split() for e, _ in entities)
+        return _OBJECT[mt.group(1).lower()] if thing in PRODUCT_NOUNS and not named else mt.group(0)
+    return POSSESSED.sub(person, question)
+
+
 def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             text: str = "") -> Resolution:
     """The entities a turn is about (see the module docstring). `focus`: routing.Focus."""
+    question = _drop_props(question, entities)
     # "is X in it?", "who's in there": "it" is the picture, not an entity
     words = WORD.findall(re.sub(r"\bin (?:it|there|this one|that one)\b|\bat all\b", " ",
                                 question.lower().replace("’", "'")))
@@ -744,8 +776,23 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         entity, replaced = owned
         rest = [n for n in m.named if n not in replaced and n != entity and n.lower() not in ROLE_NOUNS]
         return Resolution([entity] + rest, how="owner")
+    # 1d. "the irish players", "the french side": the post's team or country of that nation
+    #     (not "the french president": a person the post may not name)
+    if not m.named:
+        for k, w in enumerate(words):
+            nation = DEMONYM_COUNTRY.get(w)
+            after = words[k + 1] if k + 1 < len(words) else ""
+            if nation and (not after or after in NATION_GROUPS):
+                hits = [e for e in names if fold_lower(e) == nation and types[e] in ("ORG", "LOC")]
+                if len(hits) == 1:
+                    return Resolution(hits, how="a nation's adjective")
     # 1c. a description the post's words around an entity fit: "the soprano", "the guy who
     #     attacked", "the baby tiger" (describe.py); then the words right next to a name
+    if not m.known and text and set(words) & (WINNER_WORDS | LOSER_WORDS):
+        # "the winner" of "X beats Y to win Z" is X, not Z, whose context holds "win"
+        outcome = _described(question, words, entities, text, focus)
+        if outcome is not None and outcome.entities:
+            return outcome
     if not m.known and text:
         fitted = _by_description(question, m, entities, text, sexes)
         if fitted is not None:
@@ -884,6 +931,11 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
 
     # 6. pronouns by gender: he / she / it
     g = next(("m" if w in MALE else "f" for w in words if w in MALE or w in FEMALE), None)
+    if g is not None and noun and etype == "PER":
+        at_noun = words.index(noun_word)
+        at_pronoun = next(k for k, w in enumerate(words) if w in MALE or w in FEMALE)
+        if 0 < at_noun < at_pronoun and words[at_noun - 1] in ("the", "that", "this", "other"):
+            g = None  # "the guy she arrived with": the pronoun is in the clause, the guy is meant
     if g is not None and focus.entities and text and focus.entities[-1] in animals(text, entities) \
             and len(focus.entities) == 1:
         return Resolution(list(focus.entities), how="pronoun (the animal in focus)")  # "point him out" (the dog)

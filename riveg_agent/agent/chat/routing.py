@@ -476,13 +476,19 @@ def tagged_about(tool: ToolInfo, question: str, m: Mentions, entities: list[tupl
     "which names did you find?" about none (the answer lists them all)."""
     if tool.name != "recognize_entities":
         return []
+    from riveg_agent.agent.chat.resolve import TYPE_NOUNS
+
     words = set(re.findall(r"[a-z]+", question.lower()))
-    if not m.named and not (m.pronoun is not None and words & SINGULAR_PRONOUNS):
-        return []
     # the tags offered are not references: "did you tag him as a person or a team?"
     asked = re.sub(r"(?i)\b(?:as|or|an?)\s+(?:an?\s+)?\w+", " ", question)
+    the_noun = [w for w in re.findall(r"\b(?:the|that|this)\s+([a-z]+)", asked.lower()) if w in TYPE_NOUNS]
+    if not m.named and not (m.pronoun is not None and words & SINGULAR_PRONOUNS) and not the_noun:
+        return []
     res = resolve(asked, find_mentions(asked, entities), entities, focus, text)
-    return res.entities if res.how in ("named", "it", "pronoun", "pronoun (from the conversation)") else []
+    # "is the venue tagged as a location": the one entity the noun describes
+    described = the_noun and res.how in ("description", "described by the post") and len(res.entities) == 1
+    return res.entities if described or res.how in ("named", "it", "pronoun", "pronoun (from the conversation)") \
+        else []
 
 
 # resolve.py's steps that only fall back on the conversation or the post's only entity
