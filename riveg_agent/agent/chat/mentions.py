@@ -285,7 +285,9 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             hits = [surf for surf, _ in entities if initials(surf) == word]
         if not hits:
             hits = _lower_initials(word, entities)
-        if not hits:
+        if not hits and not (i > 0 and toks[i - 1][0].lower() in ("the", "that", "this")
+                             and word.lower() in _reference_words()):  # "the burger" describes; no misspelt "Burgers"
+            # (not "the burger" for "Honest Burgers": a noun after "the" describes, step resolve)
             hits = [surf for surf, _ in entities if any(_near(word, t) for t, _, _ in _tokens(surf))]
         if hits and word[:1].isupper():
             parts = {t.lower() for t, _, _ in _tokens(hits[0])}

@@ -127,6 +127,12 @@ TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "ge
               "event": ("MISC", None), "tournament": ("MISC", None), "festival": ("MISC", None),
               "film": ("MISC", None), "movie": ("MISC", None), "album": ("MISC", None)}
 # Roles and jobs a post may give someone ("Mayor Karen Bass", "Microsoft's CEO"): person nouns.
+# Doers of a deed ("the record breaker", "the top scorer"): people
+TYPE_NOUNS.update({w: ("PER", None) for w in ("breaker", "holder", "setter", "scorer", "finisher", "performer",
+                                              "speaker", "organiser", "organizer", "photographer", "dancer",
+                                              "boxer", "golfer", "swimmer", "skater", "cyclist", "sprinter",
+                                              "racer", "drummer", "guitarist", "bassist", "vocalist")
+                   if w not in TYPE_NOUNS})
 ROLE_NOUNS = {"ceo", "founder", "cofounder", "co-founder", "chairman", "chairwoman", "chief", "owner",
               "president", "mayor", "senator", "governor", "minister", "chancellor", "premier", "director",
               "producer", "manager", "captain", "striker", "goalkeeper", "goalie", "defender", "midfielder",
@@ -191,6 +197,9 @@ NAME_WORDS = {"trophy": {"cup", "trophy", "shield", "plate", "award"}, "cops": {
 # Businesses and venues the datasets tag as a place or as an organisation ("Saffron & Salt",
 # a restaurant, is ORG; Lord's, a cricket ground, is LOC): either type fits.
 VENUE = "LOC/ORG"
+VENUE_KINDS = {"venue", "stadium", "arena", "ground", "hall", "theatre", "theater", "circuit", "racecourse",
+               "centre", "center", "park", "court", "club", "bar", "pub", "cafe", "café", "restaurant", "hotel",
+               "studio", "gallery", "museum", "palace", "church", "cathedral"}
 VENUE_PLACES = {"venue", "ground", "racecourse", "circuit", "hall", "theatre", "theater", "zoo", "hospital", "gallery"}
 TYPE_NOUNS.update({w: (VENUE, None) for w in ("restaurant", "cafe", "café", "bar", "pub", "shop", "store",
                                               "bakery", "ground", "racecourse", "theatre", "theater", "hall",
@@ -205,6 +214,8 @@ PRODUCT_NOUNS = {"shoe", "shoes", "sneaker", "sneakers", "trainers", "boot", "bo
                  "tablet", "smartwatch", "robot", "drone", "camera", "headset", "glasses",
                  "burger", "pizza", "dish", "cake", "cocktail", "sandwich", "dessert", "wine", "beer"}
 TYPE_NOUNS.update({w: ("MISC", None) for w in PRODUCT_NOUNS if w not in TYPE_NOUNS})
+LAUNCH = (r"\b(?:unveil(?:s|ed)?|reveal(?:s|ed)?|launch(?:es|ed)?|debut(?:s|ed)?|announce(?:s|d)?|release(?:s|d)?"
+          r"|introduce(?:s|d)?|show(?:s|ed)?\s+off|present(?:s|ed)?|tr(?:y|ies|ied)|drops?|dropped)")
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("logo", "swoosh", "emblem", "crest", "badge")})
 # Verbs of a win: "X beats Y" makes X the winner and Y the one X beat.
 _WIN = (r"beats?|defeats?|defeated|edges?|edged|downs|downed|overcomes?|overcame|stuns?|stunned"
@@ -608,6 +619,8 @@ def _by_description(question: str, m: Mentions, entities: list[tuple[str, str]],
     for g in desc.generic:
         etype, gender = TYPE_NOUNS.get(g, ("PER", None))
     head = desc.head[-1] if desc.head else None
+    if etype is None and head in TYPE_NOUNS:  # "the record breaker" is a person
+        etype, gender = TYPE_NOUNS[head]
     allowed = [e for e, _ in entities if _compatible(e, etype, gender, types, sexes)
                and (gender is None or sexes.get(e) is not None or _lean(e) in (gender, None))] if etype else None
     semantic = not (head in TYPE_NOUNS or head in RELATIONS) and (head is not None or desc.clause)
@@ -738,8 +751,9 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
         found = [r for r in relations(text, entities) if r.word in kin or word in SAME_RELATION.get(r.word, ())]
         if RELATIONS.get(word):  # "her husband" is a man
             found = [r for r in found if sexes.get(r.relative) in (RELATIONS[word], None)]
-        if owners:
-            found = [r for r in found if r.anchor in owners]
+        if owners:  # "Lando's teammate" on "… ahead of Max and McLaren teammate Oscar": the one the post calls so
+            found = [r for r in found if r.anchor in owners] or \
+                [r for r in found if not r.inverse and r.relative not in owners]
         elif rel.group(1) and rel.group(1).lower() != "their":
             g = "m" if rel.group(1).lower() == "his" else "f"
             found = [r for r in found if r.anchor is None or sexes.get(r.anchor) in (g, None)] or found
@@ -995,13 +1009,20 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
                 re.findall(r"[a-z]+", fold_lower(e)))] or [
                 e for e in cands if len(noun_word) >= 4 and any(
                     w.endswith(noun_word) for w in fold_lower(e).split())]  # "the phone": the iPhone 16
-            other_kind = [e for e in cands if any(w in TYPE_NOUNS and w != noun_word and TYPE_NOUNS[w][0] is not None
-                                                  for w in fold_lower(e).split())]
+            # "the venue" may be any kind of venue ("T-Mobile Arena"); "the city" is no stadium
+            kin = VENUE_KINDS if noun_word == "venue" else {noun_word}
+            other_kind = [e for e in cands if any(w in TYPE_NOUNS and w not in kin and TYPE_NOUNS[w][0] is not None
+                                                  for w in re.split(r"[\s-]+", fold_lower(e)))]
             cands = named_so or [e for e in cands if e not in other_kind] or cands
             if etype == VENUE and len(cands) > 1:
                 # "the venue", "the ground": a place first; "the cafe", "the shop": a business first
                 kind = "LOC" if noun_word in VENUE_PLACES else "ORG"
                 cands = [e for e in cands if types[e] == kind] or cands
+        if noun_word in PRODUCT_NOUNS and len(cands) > 1 and text:
+            # "the console" on "X reveals the Switch 2 …, Mario creator Y": the thing launched
+            launched = [e for e in cands if re.search(LAUNCH + r"\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?(?:new\s+)?"
+                                                      + re.escape(fold_lower(e)), fold_lower(text))]
+            cands = launched if len(launched) == 1 else cands
         if noun_word in ROLE_NOUNS and len(cands) > 1:
             # a role the post gives no one ("the director"): which of them it is takes world
             # knowledge, so ask rather than take the last one discussed

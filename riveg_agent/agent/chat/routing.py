@@ -331,9 +331,14 @@ class RuleRouter:
         if m.named and "expand_entity" in self.tools and re.fullmatch(
                 r"\s*(?:ENT\s*=\s*(?:\?+|what\W*|who\W*)|(?:\?+|what|who)\s*=\s*ENT\W*)\s*", text_masked, re.I):
             intent, source = "expand_entity", "rules (X = ?)"  # "faith = ?": what X is
-        elif focus.intent and any((follow and _bare(t)) or _only_reference(t) for t in (text_masked, described) if t):
+        elif focus.intent and (any((follow and _bare(t)) or _only_reference(t) for t in (text_masked, described) if t)
+                               or _described_follow_up(question)):
             intent, source = focus.intent, "rules (follow-up)"
-        elif focus.intent and WHY_ANSWER.search(question):
+        elif "recognize_entities" in self.tools and offers_types(question):
+            intent, source = "recognize_entities", "rules (which type: X or Y)"
+        elif "check_in_image" in self.tools and ON_STAGE.match(text_masked):
+            intent, source = "check_in_image", "rules (is X on stage)"
+        elif focus.intent and (WHY_ANSWER.search(question) or SURE_ANSWER.search(question)):
             intent, source = EXPLAIN, "rules (why the last answer)"
         elif focus.intent and CORRECTION.search(question) and (m.named or phrase or described):
             # "the maid of honour i mean", "sorry i meant the frontwoman": the last turn's
@@ -393,9 +398,32 @@ SERVICE_REQUEST = re.compile(
     r"|\bwhere\s+(?:can|do|could)\s+i\s+(?:buy|get|order)\b"
     r"|\bshould\s+i\s+(?:buy|sell|invest|bet|vote|go|get)\b|\bam\s+i\s+(?:at\s+risk|safe|in\s+danger)\b"
     r"|\b(?:the|a|their|his|her|its)\s+(?:recipe|lyrics|phone\s+number|home\s+address)\b", re.I)
+# The kinds a user may offer the recognizer's types as: "india's the country or the team?"
+TYPE_KINDS = {**{w: "PER" for w in ("person", "per", "human", "individual")},
+              **{w: "LOC" for w in ("place", "location", "loc", "country", "city", "nation", "state", "region",
+                                    "town", "venue")},
+              **{w: "ORG" for w in ("org", "organisation", "organization", "team", "company", "brand", "band",
+                                    "group", "club", "side", "business")},
+              **{w: "MISC" for w in ("misc", "thing", "event", "product", "other")}}
+_KIND = "|".join(sorted(TYPE_KINDS, key=len, reverse=True))
+TYPE_CHOICE = re.compile(rf"\b(?:an?\s+|the\s+)?({_KIND})\s+or\s+(?:an?\s+|the\s+)?({_KIND})\b", re.I)
+
+
+def offers_types(question: str) -> bool:
+    """A question that offers two of the recognizer's types to choose from ("a team or a place")."""
+    return any(TYPE_KINDS[a.lower()] != TYPE_KINDS[b.lower()] for a, b in TYPE_CHOICE.findall(question))
+
+
+# "is he on stage", "is ENT on the pitch": whether someone is in the picture
+ON_STAGE = re.compile(r"^\W*(?:(?:so|ok|and|but)\W+)*(?:is|are)\s+ENT\s+(?:(?:even|actually|really)\s+)?"
+                      r"(?:on\s+(?:the\s+)?(?:stage|screen|pitch|court|field|podium|ice|track|red\s+carpet)"
+                      r"|in\s+(?:shot|frame|view|the\s+frame))\W*$", re.I)
 # "why can't you find him", "why did u say that": a question about the last answer
 WHY_ANSWER = re.compile(r"^\W*(?:(?:but|ok|so|hmm|wait)\W+)*(?:why|how\s+come)\s+(?:can\s*not|can'?t|couldn'?t|could\s+not"
                         r"|didn'?t|did\s+not|did|do|does|would|wouldn'?t|is\s+it|was\s+it)\s+(?:u|you|ya|it)\b", re.I)
+# "u sure about the irish ones?", "are you really sure": doubt about the last answer
+SURE_ANSWER = re.compile(r"^\W*(?:(?:but|ok|okay|hmm+|so|wait)\W+)*(?:(?:r|are)\s+)?(?:u|you|ya)\s+(?:really\s+|totally\s+)?"
+                         r"sure\b", re.I)
 CORRECTION = re.compile(r"^\W*(?:(?:no|nah|sorry|oops|wait)\W+)*i\s+mean[t]?\b|\bi\s+mean[t]?\W*$", re.I)
 IMAGE_ACTION = re.compile(r"\b(?:where|segment|mask|box|locate|outline|cut|visible|remove|blur"
                           r"|in the (?:pic|picture|photo|image|shot))\b", re.I)
@@ -515,10 +543,23 @@ DISCOURSE = {"too", "also", "as", "well", "either", "again", "obviously", "clear
 
 
 def _bare(masked: str) -> bool:
-    """A follow-up with no words of its own ("and ENT?", "what about the other one?", "and her sister?")."""
+    """A follow-up with no words of its own ("and ENT?", "what about the other one?", "and her sister?",
+    "and the guy with her")."""
     words = set(re.findall(r"[a-z]+", masked.lower())) - REFERENCE_WORDS - DISCOURSE - {
-        "and", "what", "about", "how", "same", "for", "now", "then", "is", "mentioned", "named", "listed"}
+        "and", "what", "about", "how", "same", "for", "now", "then", "is", "mentioned", "named", "listed",
+        "with", "beside", "behind", "near", "next", "to"}
     return not words and _points(masked)
+
+
+def _described_follow_up(question: str) -> bool:
+    """"and the guy she came with", "what about the woman who spoke": a follow-up whose
+    reference is a person described by a short clause."""
+    from riveg_agent.agent.chat.resolve import TYPE_NOUNS
+
+    mt = re.match(r"^\W*(?:and|what\s+about|how\s+about)\s+(?:the|that)\s+(?:other\s+)?([a-z]+)\s+"
+                  r"(?:(?:who|that|he|she|they|who\s+(?:he|she|they))\s+)?[a-z]+(?:\s+(?:with|to|for|beside|behind|after))?"
+                  r"\W*$", question.lower())
+    return bool(mt) and TYPE_NOUNS.get(mt.group(1), (None,))[0] == "PER"
 
 
 def _points(masked: str) -> bool:

@@ -717,3 +717,54 @@ def test_nouns_a_name_holds_initials_in_lower_case_and_why_the_last_answer(route
     stars = [("Anna Wintour", "PER"), ("Margot Robbie", "PER"), ("Chanel", "ORG")]
     r = router.route("where is the actress", stars, Focus(), "Anna Wintour with actress Margot Robbie at Chanel")
     assert r.entities == ["Margot Robbie"]  # one actress, not a plural
+
+
+def test_surnames_props_nations_launches_and_doubt(router):
+    # one-word names are surnames: their endings say no gender, so "is she in it" asks back
+    final = [("Gauff", "PER"), ("Sabalenka", "PER"), ("US Open", "MISC")]
+    text = "Gauff beats Sabalenka to win the US Open"
+    assert router.route("is she in it", final, Focus(), text).intent == CLARIFY
+    # the winner by the win verb, not the title won
+    assert router.route("segment the winner", final, Focus(), text).entities == ["Gauff"]
+    # what someone holds or wears is not the reference
+    cup = [("Messi", "PER"), ("Copa America", "MISC"), ("Miami", "LOC")]
+    cup_text = "Messi lifts the Copa America trophy in Miami"
+    assert router.route("outline him holding the trophy", cup, Focus(), cup_text).entities == ["Messi"]
+    duo = [("Zendaya", "PER"), ("Tom Holland", "PER"), ("Challengers", "MISC")]
+    routes = run(router, duo, "Zendaya and Tom Holland at the Challengers premiere",
+                 ["is zendaya there", "and the guy she came with", "mask her dress"])
+    assert [r.entities for r in routes] == [["Zendaya"], ["Tom Holland"], ["Zendaya"]]
+    assert routes[1].intent == "check_in_image"
+    # a nation's adjective is the post's team; "u sure" doubts the last answer
+    rugby = [("Finn Russell", "PER"), ("Scotland", "ORG"), ("Wales", "ORG"), ("Murrayfield", "LOC")]
+    routes = run(router, rugby, "Finn Russell kicks Scotland past Wales at Murrayfield",
+                 ["point out the welsh players", "u sure about the welsh ones?"])
+    assert (routes[0].intent, routes[0].entities) == ("locate_entity", ["Wales"])
+    assert routes[1].intent == EXPLAIN
+    # the thing a post launches; "both" is no misspelt "Bath"
+    launch = [("Sony", "ORG"), ("PS6", "MISC"), ("Astro Bot", "MISC"), ("Tokyo", "LOC")]
+    assert router.route("is the console in the pic", launch, Focus(),
+                        "Sony unveils the PS6 in Tokyo, Astro Bot fans cheer").entities == ["PS6"]
+    bath = [("Ana Ruiz", "PER"), ("Leo Park", "PER"), ("Bath Abbey", "LOC")]
+    routes = run(router, bath, "Ana Ruiz and Leo Park married at Bath Abbey", ["is leo there", "segment both of them"])
+    assert routes[1].entities == ["Ana Ruiz", "Leo Park"]
+    # a name's words next to a noun: "the burger" is the post's burger, not "Five Burgers"
+    food = [("Smokehouse Stack", "MISC"), ("Five Burgers", "ORG"), ("Leeds", "LOC")]
+    assert router.route("segment the burger", food, Focus(),
+                        "The new Smokehouse Stack burger at Five Burgers in Leeds").entities == ["Smokehouse Stack"]
+    # tagging questions: the venue, a type offered as "X or Y", initials and nicknames
+    gig = [("Dua Lipa", "PER"), ("O2 Arena", "LOC"), ("Warner Records", "ORG")]
+    gig_text = "Dua Lipa sells out the O2 Arena, Warner Records says"
+    r = router.route("is the venue tagged as a place", gig, Focus(), gig_text)
+    assert (r.intent, r.entities) == ("recognize_entities", ["O2 Arena"])
+    r = router.route("warner's the company or the place here?", gig, Focus(), gig_text)
+    assert (r.intent, r.entities) == ("recognize_entities", ["Warner Records"])
+    assert find_mentions("did u tag dl", gig).known == ["Dua Lipa"]
+    royals = [("Catherine", "PER"), ("Prince William", "PER"), ("Windsor", "LOC")]
+    assert find_mentions("is kate there", royals).known == ["Catherine"]
+    assert find_mentions("is king charles in it", royals).unknown == ["King Charles"]
+    # a relation whose owner the post leaves open, and "is he on stage"
+    grid = [("Lando Norris", "PER"), ("Max Verstappen", "PER"), ("McLaren", "ORG"), ("Oscar Piastri", "PER")]
+    grid_text = "Lando Norris beats Max Verstappen with McLaren teammate Oscar Piastri third"
+    assert router.route("is lando's teammate there", grid, Focus(), grid_text).entities == ["Oscar Piastri"]
+    assert router.route("is he on stage", grid, Focus(), grid_text).pending == "check_in_image"
