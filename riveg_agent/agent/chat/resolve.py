@@ -226,6 +226,10 @@ WINNER_WORDS = {"winner", "victor", "champion", "victorious"}
 LOSER_WORDS = {"loser", "runner-up", "beaten", "defeated", "vanquished"}
 # "X wins the marathon", "X takes the title": X won, even with no one beaten in the sentence;
 # "with Y second", "Y finished second", "Y (runner-up)": Y came second.
+WIN_OVER = re.compile(r"\b(?:win|victory|triumph)\s+(?:over|against)\b")
+# "the winning team", "the runners-up": the words of an outcome as the post's descriptors name it
+OUTCOME_WORDS = {"winning": "winner", "victorious": "winner", "losing": "loser", "beaten": "loser",
+                 "runners-up": "runner-up", "losers": "loser", "winners": "winner"}
 WINS = re.compile(r"\s+(?:wins|won|takes|took|claims|claimed|clinches|clinched|triumphs|lifts|lifted)\b")
 SECOND = re.compile(r"^\s*(?:,\s*)?(?:\(|-|–)?\s*(?:finish(?:es|ed)?\s+|came\s+|comes\s+|in\s+|was\s+)?"
                     r"(?:second|2nd|runner-up|runner up)\b")
@@ -234,7 +238,7 @@ _NOT_DESCRIPTORS = {"and", "with", "as", "at", "in", "on", "of", "for", "to", "b
                     "meets", "met", "says", "said", "tells", "told", "thanks", "joins", "joined", "star", "stars",
                     "is", "was", "are", "were", "has", "have", "had", "the", "a", "an", "our", "my", "his", "her",
                     "their", "its", "your", "this", "that", "these", "those", "new", "today", "tonight", "rt",
-                    "brings", "out", "welcomes", "hosts", "visit", "visits", "picture", "photo", "image", "pic",
+                    "brings", "out", "welcomes", "hosts", "over", "against", "visit", "visits", "picture", "photo", "image", "pic",
                     # verbs of a win: "beats Sabalenka to win Roland Garros" calls neither a winner
                     "win", "wins", "won", "beat", "beats", "lose", "loses", "lost", "takes", "took", "claims",
                     "lifts", "lifted", "defeats", "edges", "downs", "stuns"}
@@ -403,7 +407,7 @@ def relations(text: str, entities: list[tuple[str, str]]) -> list[Relation]:
 
 
 def _canon_noun(word: str) -> str:
-    return ANIMALS.get(word, word)
+    return OUTCOME_WORDS.get(word) or ANIMALS.get(word, word)
 
 
 def descriptors(text: str, entities: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -451,6 +455,14 @@ def descriptors(text: str, entities: list[tuple[str, str]]) -> dict[str, list[st
         if SECOND.match(low[e:]):
             add("runner-up", name)
             add("loser", name)
+    for v in WIN_OVER.finditer(low):  # "inspired Toulouse to a 31-22 win over Leinster"
+        subj = [n for a, b, n in spans if b <= v.start() and not re.search(r"[.;!?]", low[b:v.start()])]
+        obj = [n for a, b, n in spans if a >= v.end() and not re.search(r"[.;!?,]", low[v.end():a])]
+        if subj and obj:
+            for w in WINNER_WORDS:
+                add(w, subj[-1])
+            for w in LOSER_WORDS:
+                add(w, obj[0])
     for v in WIN_VERBS.finditer(low):
         subj = [n for a, b, n in spans if b <= v.start() and not re.search(r"[.;!?]", low[b:v.start()])]
         obj = [n for a, b, n in spans if a >= v.end() and not re.search(r"[.;!?]", low[v.end():a])]
@@ -570,6 +582,9 @@ def _described(question: str, words: list[str], entities: list[tuple[str, str]],
         if k == 0 or words[k - 1] not in ("the", "that", "this", "our", "your", "my", "their", "his", "her"):
             continue
         got = desc.get(_canon_noun(w), [])
+        after = words[k + 1] if k + 1 < len(words) else ""
+        if got and w in OUTCOME_WORDS and TYPE_NOUNS.get(after, (None,))[0]:  # "the winning team": of that type
+            got = [e for e in got if type_fits(TYPE_NOUNS[after][0], dict(entities).get(e))]
         if len(got) == 1:
             return Resolution(list(got), how="described by the post")
         if len(got) > 1:
@@ -802,7 +817,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
                     return Resolution(hits, how="a nation's adjective")
     # 1c. a description the post's words around an entity fit: "the soprano", "the guy who
     #     attacked", "the baby tiger" (describe.py); then the words right next to a name
-    if not m.known and text and set(words) & (WINNER_WORDS | LOSER_WORDS):
+    if not m.known and text and set(words) & (WINNER_WORDS | LOSER_WORDS | OUTCOME_WORDS.keys()):
         # "the winner" of "X beats Y to win Z" is X, not Z, whose context holds "win"
         outcome = _described(question, words, entities, text, focus)
         if outcome is not None and outcome.entities:

@@ -397,7 +397,9 @@ SERVICE_REQUEST = re.compile(
     r"|\b(?:buy|shop|find|order)\b.*\bonline\b|\bhow\s+much\s+(?:does|do|did|is|are|was)\b.*\b(?:cost|costs|price|worth)\b"
     r"|\bwhere\s+(?:can|do|could)\s+i\s+(?:buy|get|order)\b"
     r"|\bshould\s+i\s+(?:buy|sell|invest|bet|vote|go|get)\b|\bam\s+i\s+(?:at\s+risk|safe|in\s+danger)\b"
-    r"|\b(?:the|a|their|his|her|its)\s+(?:recipe|lyrics|phone\s+number|home\s+address)\b", re.I)
+    r"|\b(?:the|a|their|his|her|its)\s+(?:recipe|lyrics|phone\s+number|home\s+address)\b"
+    r"|^\W*(?:(?:pls|please|quick|quickly)\W+)?(?:call|phone|ring|dial|text|email)\s+(?:the|my|his|her|them|him|an?)\b"
+    r"|\bplay\s+(?:a\s+game|chess|a\s+song|music|\w+\s+with\s+me)\b", re.I)
 # The kinds a user may offer the recognizer's types as: "india's the country or the team?"
 TYPE_KINDS = {**{w: "PER" for w in ("person", "per", "human", "individual")},
               **{w: "LOC" for w in ("place", "location", "loc", "country", "city", "nation", "state", "region",
