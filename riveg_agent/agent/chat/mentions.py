@@ -147,6 +147,8 @@ def _near(word: str, name_token: str) -> bool:
         return True  # "Kate" for "Catherine" as for "Katherine"
     if len(w) >= 4 and (t.startswith(w) or t.endswith(w)) and len(t) - len(w) <= 3:
         return True  # "Rafa" for "Rafael", "Bron" for "LeBron"
+    if len(w) >= 5 and w[-1] in "yi" and len(t) >= 8 and t.startswith(w[:-1]):
+        return True  # "Wemby" for "Wembanyama"
     if len(w) >= 5 and len(t) >= 8 and t.startswith(w) and 2 * len(w) >= len(t):
         return True  # "Glasto" for "Glastonbury", "Manch" for "Manchester"
     if len(w) >= 4 and _sound(w) == _sound(t):

@@ -50,7 +50,7 @@ INVERSE = {"brother": {"brother", "sister", "sibling", "twin"}, "sister": {"brot
            "sibling": {"sibling", "brother", "sister"}, "spouse": {"spouse", "husband", "wife"},
            "bandmate": {"bandmate"}, "colleague": {"colleague"}, "rival": {"rival"}, "opponent": {"opponent"},
            "co-star": {"co-star"}}
-RELATIONS.update({"parent": None, "husband": "m"})
+RELATIONS.update({"parent": None, "husband": "m", "fiancé": "m", "fiancée": "f"})
 TITLE_GENDER = {"mr": "m", "sir": "m", "king": "m", "prince": "m", "lord": "m", "duke": "m", "pope": "m",
                 "mrs": "f", "ms": "f", "miss": "f", "queen": "f", "princess": "f", "lady": "f", "duchess": "f",
                 "dame": "f"}
@@ -131,7 +131,8 @@ TYPE_NOUNS = {"man": ("PER", "m"), "guy": ("PER", "m"), "boy": ("PER", "m"), "ge
 TYPE_NOUNS.update({w: ("PER", None) for w in ("breaker", "holder", "setter", "scorer", "finisher", "performer",
                                               "speaker", "organiser", "organizer", "photographer", "dancer",
                                               "boxer", "golfer", "swimmer", "skater", "cyclist", "sprinter",
-                                              "racer", "drummer", "guitarist", "bassist", "vocalist")
+                                              "racer", "drummer", "guitarist", "bassist", "vocalist",
+                                              "kid", "youngster", "teenager", "teen", "rookie", "veteran")
                    if w not in TYPE_NOUNS})
 ROLE_NOUNS = {"ceo", "founder", "cofounder", "co-founder", "chairman", "chairwoman", "chief", "owner",
               "president", "mayor", "senator", "governor", "minister", "chancellor", "premier", "director",
@@ -182,7 +183,7 @@ def animals(text: str, entities: list[tuple[str, str]]) -> list[str]:
     return list(dict.fromkeys(by_word or by_emoji))  # an emoji only where no word says it
 TYPE_NOUNS.update({w: ("LOC", None) for w in ("stadium", "arena", "venue", "palace", "station", "park", "court",
                                               "building", "island", "region", "village", "hotel", "airport",
-                                              "museum", "bridge", "tower", "cathedral", "church", "temple",
+                                              "bridge", "tower", "cathedral", "church", "temple",
                                               "mosque", "beach", "lake", "mountain", "river")})
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("party", "network", "channel", "brand", "firm", "startup",
                                               "university", "school", "league", "government")})
@@ -204,7 +205,7 @@ VENUE_PLACES = {"venue", "ground", "racecourse", "circuit", "hall", "theatre", "
 TYPE_NOUNS.update({w: (VENUE, None) for w in ("restaurant", "cafe", "café", "bar", "pub", "shop", "store",
                                               "bakery", "ground", "racecourse", "theatre", "theater", "hall",
                                               "hospital", "zoo", "gallery", "studio", "venue", "circuit",
-                                              "centre", "center", "plant", "factory")})
+                                              "centre", "center", "plant", "factory", "museum")})
 # Members of a group, and the things a post launches or shows off (a product is MISC).
 TYPE_NOUNS.update({w: ("PER", None) for w in ("member", "members", "bandmates", "teammates", "stars")})
 PRODUCT_NOUNS = {"shoe", "shoes", "sneaker", "sneakers", "trainers", "boot", "boots", "product",
@@ -212,13 +213,15 @@ PRODUCT_NOUNS = {"shoe", "shoes", "sneaker", "sneakers", "trainers", "boot", "bo
                  "car", "cars", "watches", "bag", "bags", "headphones", "earbuds", "jersey",
                  "shirt", "dress", "bottle", "trophy", "medal", "gpu", "gpus", "chip", "chips", "processor",
                  "tablet", "smartwatch", "robot", "drone", "camera", "headset", "glasses",
-                 "burger", "pizza", "dish", "cake", "cocktail", "sandwich", "dessert", "wine", "beer"}
+                 "burger", "pizza", "dish", "cake", "cocktail", "sandwich", "dessert", "wine", "beer",
+                 "train", "plane", "jet", "bus", "ship", "boat", "rocket", "bike", "tram", "truck",
+                 "painting", "artwork", "sculpture", "album", "film", "movie"}
 TYPE_NOUNS.update({w: ("MISC", None) for w in PRODUCT_NOUNS if w not in TYPE_NOUNS})
 LAUNCH = (r"\b(?:unveil(?:s|ed)?|reveal(?:s|ed)?|launch(?:es|ed)?|debut(?:s|ed)?|announce(?:s|d)?|release(?:s|d)?"
           r"|introduce(?:s|d)?|show(?:s|ed)?\s+off|present(?:s|ed)?|tr(?:y|ies|ied)|drops?|dropped)")
 TYPE_NOUNS.update({w: ("ORG", None) for w in ("logo", "swoosh", "emblem", "crest", "badge")})
-# Verbs of a win: "X beats Y" makes X the winner and Y the one X beat.
-_WIN = (r"beats?|defeats?|defeated|edges?|edged|downs|downed|overcomes?|overcame|stuns?|stunned"
+# Verbs of a win: "X beats Y" makes X the winner and Y the one X beat (not "X stuns in Versace").
+_WIN = (r"beats?|defeats?|defeated|edges?|edged|downs|downed|overcomes?|overcame|stuns?(?!\s+in\b)|stunned(?!\s+in\b)"
         r"|thrash(?:es|ed)|crush(?:es|ed)|outlast(?:s|ed)?|eliminat(?:es|ed)|knocks? out|knocked out"
         r"|upsets?|routs?|routed|(?:wins?|won) against")
 WIN_VERBS = re.compile(rf"\b(?:{_WIN})\b")
@@ -232,7 +235,7 @@ OUTCOME_WORDS = {"winning": "winner", "victorious": "winner", "losing": "loser",
                  "runners-up": "runner-up", "losers": "loser", "winners": "winner"}
 WINS = re.compile(r"\s+(?:wins|won|takes|took|claims|claimed|clinches|clinched|triumphs|lifts|lifted)\b")
 SECOND = re.compile(r"^\s*(?:,\s*)?(?:\(|-|–)?\s*(?:finish(?:es|ed)?\s+|came\s+|comes\s+|in\s+|was\s+)?"
-                    r"(?:second|2nd|runner-up|runner up)\b")
+                    r"(?:second|2nd|p2|runner-up|runner up)\b")
 # Words a post puts before a name that describe no one ("and", "met", "with").
 _NOT_DESCRIPTORS = {"and", "with", "as", "at", "in", "on", "of", "for", "to", "by", "from", "vs", "v", "or", "but",
                     "meets", "met", "says", "said", "tells", "told", "thanks", "joins", "joined", "star", "stars",
@@ -406,6 +409,10 @@ def relations(text: str, entities: list[tuple[str, str]]) -> list[Relation]:
     return out
 
 
+def _singular(word: str) -> str:
+    return word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
 def _canon_noun(word: str) -> str:
     return OUTCOME_WORDS.get(word) or ANIMALS.get(word, word)
 
@@ -448,6 +455,14 @@ def descriptors(text: str, entities: list[tuple[str, str]]) -> dict[str, list[st
             # "Blackwell GPUs", "Shell headquarters": a thing's kind (not "FC Porto striker X")
             word = kind.group(1)
             add(word[:-1] if word.endswith("s") and word[:-1] in TYPE_NOUNS else word, name)
+    for s, e, name in spans:
+        doer = re.search(r"\b([a-z]+?)e?d\s+(?:(?:as\s+always|again|once\s+again|also|,)\s*)?by\s+(?:the\s+)?$", low[max(0, s - 40):s])
+        if doer and types.get(name) == "PER":  # "styled by Law Roach": the stylist; "directed by": the director
+            stem = doer.group(1)
+            for agent in (stem, stem + "er", stem + "or", stem + "ist", stem + "r", stem + "ier"):
+                add(agent, name)
+        if re.search(r"\bled\s+by\s+$", low[max(0, s - 40):s]):
+            add("leader", name)
     for s, e, name in spans:
         if WINS.match(low[e:]) and not WIN_VERBS.match(low[e:].lstrip()):
             for w in WINNER_WORDS:
@@ -538,6 +553,8 @@ def _affiliation(question: str, m: Mentions, entities: list[tuple[str, str]], fo
         current, replaced = owner, [owner] if owner in m.known else []
         if types.get(owner) == "ORG" and found.group(4) in GROUP_OF_PEOPLE:
             continue  # "the greenpeace ppl", "the Arsenal players": the organisation itself
+        if types.get(owner) in ("ORG", "MISC") and found.group(4) in PRODUCT_NOUNS and found.group(3):
+            return owner, [owner]  # "the versace dress": the brand's own thing, the brand
         for noun in re.split(r"'s\s+", found.group(4)):
             etype = TYPE_NOUNS[noun][0]
             if etype is None or type_fits(etype, types.get(current)):
@@ -572,7 +589,14 @@ def _described(question: str, words: list[str], entities: list[tuple[str, str]],
         key = "winner" if re.search(rf"\b(?:who|that)\s+(?:{_WIN})\b", q) else "loser"
         if len(desc.get(key, [])) == 1:
             return Resolution(list(desc[key]), how=f"described ({key})")
-    outcome = re.search(r"\b(?:who|that)\s+(?:(lost|loses|lose|came\s+second|finished\s+second)"
+    for num in re.findall(r"\b\d{2,}\b", q):  # "the one who scored 117": who the post puts before "117"
+        at = [mt.start() for mt in re.finditer(rf"\b{num}\b", fold_lower(text))]
+        if len(at) == 1:
+            spans = _mentions_in(text, [e for e, _ in entities])
+            before = [n for a, b, n in spans if b <= at[0] and not re.search(r"[.;!?]", fold_lower(text)[b:at[0]])]
+            if before:
+                return Resolution([before[-1]], how="described by a number the post gives")
+    outcome = re.search(r"\b(?:who|that)\s+(?:(lost|loses|lose|(?:came|finished|qualified|placed)\s+second)"
                         r"|(won|wins|win|came\s+first|finished\s+first))\b", q)
     if outcome:  # "the one who lost", "the girl who won"
         key = "loser" if outcome.group(1) else "winner"
@@ -747,6 +771,9 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             text: str = "") -> Resolution:
     """The entities a turn is about (see the module docstring). `focus`: routing.Focus."""
     question = _drop_props(question, entities)
+    # "and mum?": a relation word alone is "the mum"
+    question = re.sub(r"(?i)^(\W*(?:and|what\s+about|how\s+about)\s+)(" + "|".join(map(re.escape, RELATIONS)) + r")(\W*)$",
+                      r"\1the \2\3", question)
     # "is X in it?", "who's in there": "it" is the picture, not an entity
     words = WORD.findall(re.sub(r"\bin (?:it|there|this one|that one)\b|\bat all\b", " ",
                                 question.lower().replace("’", "'")))
@@ -758,6 +785,8 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     # 1. a relation stated in the post: "her sister", "Serena's brother", "the coach"
     rel = re.search(r"(?:\b(his|her|their)|(\S+?)['’]s|\bthe)\s+(" + "|".join(map(re.escape, RELATIONS))
                     + r")s?\b(?:\s+of\s+(\S+))?", question, re.I)
+    if rel and rel.group(0).lower().startswith("the") and re.match(r"\s+(?:who|that)\b", question[rel.end():]):
+        rel = None  # "the kid who scored twice": a description (1c), not whose kid
     if rel and not rel.group(0).lower().endswith(rel.group(3).lower() + "s"):  # "the sisters": a group (5.)
         word = rel.group(3).lower()
         kin = {word} | SAME_RELATION.get(word, set())
@@ -852,14 +881,25 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
                 named[k] = current[0]
             elif len(own) == 1:
                 named[k] = own[0]
+            elif words[:1] == ["who"] and len([e for e in shared if types.get(e) == "PER"]) == 1:
+                named[k] = next(e for e in shared if types.get(e) == "PER")  # "who's crenn": the chef
             else:
                 return Resolution([], options=list(shared), how="a name several entities share")
+        # "cut out dana and the cat": a name and a description, each resolved
+        for noun in re.findall(r"\b(?:and|&)\s+(?:the|her|his|their)\s+([a-z]+)\b", fold_lower(question)):
+            if noun in TYPE_NOUNS and not any(noun in fold_lower(n).split() for n in named):
+                other = resolve(f"the {noun}", Mentions(), entities, focus, text)
+                if len(other.entities) == 1 and other.entities[0] not in named and other.how != "focus":
+                    named.append(other.entities[0])
         return Resolution(list(dict.fromkeys(named)), how="named")
 
     # the type noun of the reference ("the other guy", "the two teams", "the second woman")
     # (not the first word: "show …", "park …" open a request, they describe no one)
     noun_word = next((w for k, w in enumerate(words) if w in TYPE_NOUNS and (k or len(words) == 1)), None)
-    etype, gender = TYPE_NOUNS[noun_word] if noun_word else (None, None)
+    if noun_word is None:  # a plural the lists lack: "both museums", "the two parties"
+        noun_word = next((w for k, w in enumerate(words) if k and _singular(w) in TYPE_NOUNS
+                          and TYPE_NOUNS[_singular(w)][0] is not None), None)
+    etype, gender = TYPE_NOUNS.get(noun_word) or TYPE_NOUNS[_singular(noun_word)] if noun_word else (None, None)
     noun = noun_word is not None
 
     # 3. ordinals: "the first person", "the second one", "the last one"
@@ -933,6 +973,10 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             grouped = _count_by_post(question, words, count, cands, entities, text)
             if grouped is not None:
                 return grouped
+        if count and etype == VENUE and len(cands) > count:  # "both museums": businesses first, as for one
+            kind = "LOC" if _singular(noun_word) in VENUE_PLACES else "ORG"
+            cands = [e for e in cands if types[e] == kind] if len([e for e in cands if types[e] == kind]) >= count \
+                else cands
         if count:
             picked = _pick(cands, focus, count, how=f"{count} of them")
             if not picked.entities and text and etype in ("PER", None):

@@ -300,6 +300,7 @@ class RuleRouter:
 
     def route(self, question: str, entities: list[tuple[str, str]], focus: Focus, text: str = "") -> Route:
         story = STORY_CUE.search(question) and not STORY_OF_SOMEONE.search(question)  # before "this post"
+        whole_story = STORY_WHOLE.search(question)
         question = expand(question)
         m = find_mentions(question, entities)
         text_masked = masked(question, entities)
@@ -324,7 +325,7 @@ class RuleRouter:
         if SERVICE_REQUEST.search(question) and not IMAGE_ACTION.search(question):
             return Route(CLARIFY, [], "rules (a service no tool offers)")
         if ("generate_knowledge" in self.tools and not IMAGE_ACTION.search(question) and (
-                (not m.named and not phrase and story) or STORY_WHOLE.search(question))):
+                (not m.named and not phrase and story) or whole_story)):
             # "what's the backstory of this mass, wasn't he sick": the post's story; a pronoun in
             # it is part of the story, not whom a tool should look at
             return Route("generate_knowledge", [], "rules (a story asked for)")
@@ -380,15 +381,19 @@ EVENT_NOUNS = ("event", "events", "match", "game", "storm", "rally", "story", "n
                "feud", "beef", "drama", "moment", "scene", "meeting", "summit", "visit", "launch", "celebration",
                "show", "gig", "tour", "festival", "gala", "premiere", "keynote", "conference", "mass", "service",
                "wedding", "funeral", "trial", "election", "vote", "deal", "strike", "flood", "floods", "crash",
-               "accident", "attack", "disaster", "outbreak", "derby", "tournament", "parade", "ceremonies")
+               "accident", "attack", "disaster", "outbreak", "derby", "tournament", "parade", "ceremonies",
+               "typhoon", "hurricane", "cyclone", "earthquake", "wildfire", "fire", "heatwave", "eruption")
 # Asking for a story: about the post as a whole even with a pronoun in it ("are they
 # engaged?? what's the backstory", "the story behind this, why was she there")
-STORY_CUE = re.compile(r"\b(?:back\s?story|story behind|the story|context|background)\b", re.I)
+STORY_CUE = re.compile(r"\b(?:back\s?story|story behind|the story|context|background)\b"
+                       r"|\bsuch\s+a\s+big\s+deal\b|\ba\s+big\s+deal\b|\bwhy\s+(?:this|it)\s+(?:matters|is\s+important)\b"
+                       r"|\bwhy\s+does\s+(?:this|it)\s+matter\b", re.I)
 STORY_OF_SOMEONE = re.compile(r"\b(?:his|her|their|its)\s+(?:back\s?story|background|story)\b|\b(?:back\s?story|background|story)"
                               r"\s+(?:of|behind|about|on)\s+(?:him|her|them|it)\b", re.I)
 # The whole story, even of a named entity: "why is shell being protested, whats the bigger story"
 STORY_WHOLE = re.compile(r"\bthe\s+(?:bigger|whole|full|wider|broader|real)\s+(?:story|context|background)\b"
-                         r"|\bwhat(?:'s|s| is)\s+the\s+(?:story|context)\s+here\b", re.I)
+                         r"|\bwhat(?:'s|s| is)\s+the\s+(?:story|context)(?:\s+here\b|\s*[,.!?;]|\s*$)"
+                         r"|\bwhy\s+(?:is|was)\s+(?:this|that|it)\b.*\bbig\s+deal\b", re.I)
 # Requests for a service no tool offers, even about an entity: "can u order me one",
 # "get me a job at nvidia", "find me the dress she's wearing online", "how much does it cost"
 SERVICE_REQUEST = re.compile(
@@ -399,7 +404,8 @@ SERVICE_REQUEST = re.compile(
     r"|\bshould\s+i\s+(?:buy|sell|invest|bet|vote|go|get)\b|\bam\s+i\s+(?:at\s+risk|safe|in\s+danger)\b"
     r"|\b(?:the|a|their|his|her|its)\s+(?:recipe|lyrics|phone\s+number|home\s+address)\b"
     r"|^\W*(?:(?:pls|please|quick|quickly)\W+)?(?:call|phone|ring|dial|text|email)\s+(?:the|my|his|her|them|him|an?)\b"
-    r"|\bplay\s+(?:a\s+game|chess|a\s+song|music|\w+\s+with\s+me)\b", re.I)
+    r"|\bplay\s+(?:a\s+game|chess|a\s+song|music|\w+\s+with\s+me)\b|\btranslate\b|\bstream\s+(?:it|the|this|that)\b"
+    r"|\b(?:which|who)\s+(?:party|team|side|candidate)\s+should\s+i\b|\bshould\s+i\s+support\b", re.I)
 # The kinds a user may offer the recognizer's types as: "india's the country or the team?"
 TYPE_KINDS = {**{w: "PER" for w in ("person", "per", "human", "individual")},
               **{w: "LOC" for w in ("place", "location", "loc", "country", "city", "nation", "state", "region",
@@ -506,17 +512,22 @@ def tagged_about(tool: ToolInfo, question: str, m: Mentions, entities: list[tupl
     "which names did you find?" about none (the answer lists them all)."""
     if tool.name != "recognize_entities":
         return []
-    from riveg_agent.agent.chat.resolve import TYPE_NOUNS
+    from riveg_agent.agent.chat.resolve import TYPE_NOUNS, _singular
 
     words = set(re.findall(r"[a-z]+", question.lower()))
     # the tags offered are not references: "did you tag him as a person or a team?"
     asked = re.sub(r"(?i)\b(?:as|or|an?)\s+(?:an?\s+)?\w+", " ", question)
-    the_noun = [w for w in re.findall(r"\b(?:the|that|this)\s+([a-z]+)", asked.lower()) if w in TYPE_NOUNS]
+    the_noun = [w for w in re.findall(r"\b(?:the|that|this|both|two|three|all)\s+(?:the\s+|two\s+|three\s+)?([a-z]+)", asked.lower())
+                if w in TYPE_NOUNS or _singular(w) in TYPE_NOUNS]
     if not m.named and not (m.pronoun is not None and words & SINGULAR_PRONOUNS) and not the_noun:
         return []
     res = resolve(asked, find_mentions(asked, entities), entities, focus, text)
     # "is the venue tagged as a location": the one entity the noun describes
     described = the_noun and res.how in ("description", "described by the post") and len(res.entities) == 1
+    # "are both museums tagged as orgs", "the two parties, are they tagged as orgs": those counted
+    counted = bool(words & {"both", "two", "three", "all"}) and " of them" in res.how and len(res.entities) >= 2
+    if counted:
+        return res.entities
     return res.entities if described or res.how in ("named", "it", "pronoun", "pronoun (from the conversation)") \
         else []
 
@@ -541,7 +552,8 @@ def refers_by_description(question: str, m: Mentions, entities: list[tuple[str, 
 DISCOURSE = {"too", "also", "as", "well", "either", "again", "obviously", "clearly", "course", "duh", "yeah",
              "yep", "yes", "yea", "sure", "definitely", "probably", "think", "guess", "lol", "haha", "pls",
              "plz", "please", "thanks", "thx", "ty", "ok", "okay", "oh", "sorry", "of", "like", "um", "uh",
-             "hmm", "then", "now", "next", "instead", "rather", "though", "tho", "ofc", "course", "bro", "mate"}
+             "hmm", "then", "now", "next", "instead", "rather", "though", "tho", "ofc", "course", "bro", "mate",
+             "itself", "himself", "herself", "themselves"}
 
 
 def _bare(masked: str) -> bool:

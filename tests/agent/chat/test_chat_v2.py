@@ -768,3 +768,30 @@ def test_surnames_props_nations_launches_and_doubt(router):
     grid_text = "Lando Norris beats Max Verstappen with McLaren teammate Oscar Piastri third"
     assert router.route("is lando's teammate there", grid, Focus(), grid_text).entities == ["Oscar Piastri"]
     assert router.route("is he on stage", grid, Focus(), grid_text).pending == "check_in_image"
+
+
+def test_doers_numbers_counts_in_tags_and_a_name_with_a_description(router):
+    gala = [("Rihanna", "PER"), ("Dior", "ORG"), ("Met Gala", "MISC"), ("Jahleel Weaver", "PER")]
+    gala_text = "Rihanna stuns in Dior at the Met Gala, styled as always by Jahleel Weaver"
+    assert router.route("is the stylist there", gala, Focus(), gala_text).entities == ["Jahleel Weaver"]
+    assert router.route("outline the dior dress", gala, Focus(), gala_text).entities == ["Dior"]
+    assert router.route("segment the winner", gala, Focus(), gala_text).intent == CLARIFY  # "stuns in" is no win
+    cricket = [("Shafali Verma", "PER"), ("India Women", "ORG"), ("England Women", "ORG"), ("Deepti Sharma", "PER")]
+    cricket_text = "Shafali Verma hits 96 as India Women beat England Women, Deepti Sharma takes four wickets"
+    assert router.route("where is the one who hit 96", cricket, Focus(), cricket_text).entities == ["Shafali Verma"]
+    r = router.route("are both teams tagged as orgs", cricket, Focus(), cricket_text)
+    assert (r.intent, r.entities) == ("recognize_entities", ["India Women", "England Women"])
+    art = [("Louvre", "ORG"), ("Paris", "LOC"), ("Musée d'Orsay", "ORG"), ("Mona Lisa", "MISC")]
+    r = router.route("are both museums tagged as orgs", art, Focus(),
+                     "The Mona Lisa moves from the Louvre to the Musée d'Orsay in Paris")
+    assert sorted(r.entities) == ["Louvre", "Musée d'Orsay"]
+    rescue = [("Leeds Fire Service", "ORG"), ("Mittens", "MISC"), ("Sam Okoro", "PER")]
+    rescue_text = "Leeds Fire Service saved a kitten named Mittens, firefighter Sam Okoro said"
+    assert sorted(router.route("cut out sam and the cat", rescue, Focus(), rescue_text).entities) == \
+        ["Mittens", "Sam Okoro"]
+    zoo = [("Dublin Zoo", "ORG"), ("Kito", "MISC"), ("Nia", "MISC")]
+    routes = run(router, zoo, "Dublin Zoo welcomes baby gorilla Kito, born to mum Nia", ["where is kito", "and mum?"])
+    assert routes[1].entities == ["Nia"]
+    assert router.route("whats the story, why is the zoo closing", zoo, Focus(), "").intent == "generate_knowledge"
+    assert router.route("can u translate the post into french", zoo, Focus(), "").intent == CLARIFY
+    assert find_mentions("where is wemby", [("Victor Wembanyama", "PER")]).known == ["Victor Wembanyama"]
