@@ -117,7 +117,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
 
 
 # Short forms of first names ("Rafa", "Bill"): a question may use them for the post's full name.
-NICKNAMES = {"philly": "philadelphia", "tay": "taylor", "bill": "william", "will": "william", "bob": "robert", "rob": "robert", "mike": "michael",
+NICKNAMES = {"bill": "william", "will": "william", "bob": "robert", "rob": "robert", "mike": "michael",
              "chris": "christopher", "kate": "katherine", "liz": "elizabeth", "beth": "elizabeth",
              "tom": "thomas", "joe": "joseph", "jim": "james", "jimmy": "james", "ben": "benjamin",
              "dave": "david", "dan": "daniel", "matt": "matthew", "nick": "nicholas", "steve": "steven",
@@ -125,6 +125,7 @@ NICKNAMES = {"philly": "philadelphia", "tay": "taylor", "bill": "william", "will
              "andy": "andrew", "pete": "peter", "ed": "edward", "ted": "edward", "jen": "jennifer",
              "meg": "margaret", "maggie": "margaret", "abby": "abigail", "cristiano": "cristiano",
              "zach": "zachary", "greg": "gregory", "jon": "jonathan", "kim": "kimberly", "vicky": "victoria"}
+NICKNAMES.update({"tay": "taylor", "philly": "philadelphia"})  # a place has short forms too
 
 
 def _edits(a: str, b: str) -> int:
@@ -143,7 +144,7 @@ def _near(word: str, name_token: str) -> bool:
     w, t = fold(word).lower(), fold(name_token).lower()
     if w in STOP or w in QWORDS or w in PRONOUNS or w in common_words() or len(t) < 4:
         return False
-    if NICKNAMES.get(w) in (t,) or w in NICKNAMES and _sound(_initial_c(NICKNAMES[w])) == _sound(_initial_c(t)):
+    if NICKNAMES.get(w) == t or w in NICKNAMES and _sound(_initial_c(NICKNAMES[w])) == _sound(_initial_c(t)):
         return True  # "Kate" for "Catherine" as for "Katherine"
     if len(w) >= 4 and (t.startswith(w) or t.endswith(w)) and len(t) - len(w) <= 3:
         return True  # "Rafa" for "Rafael", "Bron" for "LeBron"
@@ -289,7 +290,6 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
             hits = _lower_initials(word, entities)
         if not hits and not (i > 0 and toks[i - 1][0].lower() in ("the", "that", "this")
                              and word.lower() in _reference_words()):  # "the burger" describes; no misspelt "Burgers"
-            # (not "the burger" for "Honest Burgers": a noun after "the" describes, step resolve)
             hits = [surf for surf, _ in entities if any(_near(word, t) for t, _, _ in _tokens(surf))]
         if hits and word[:1].isupper():
             parts = {t.lower() for t, _, _ in _tokens(hits[0])}

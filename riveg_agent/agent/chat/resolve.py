@@ -409,7 +409,7 @@ def relations(text: str, entities: list[tuple[str, str]]) -> list[Relation]:
     return out
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     return word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and len(word) > 3 else word
 
 
@@ -897,9 +897,9 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
     # (not the first word: "show …", "park …" open a request, they describe no one)
     noun_word = next((w for k, w in enumerate(words) if w in TYPE_NOUNS and (k or len(words) == 1)), None)
     if noun_word is None:  # a plural the lists lack: "both museums", "the two parties"
-        noun_word = next((w for k, w in enumerate(words) if k and _singular(w) in TYPE_NOUNS
-                          and TYPE_NOUNS[_singular(w)][0] is not None), None)
-    etype, gender = TYPE_NOUNS.get(noun_word) or TYPE_NOUNS[_singular(noun_word)] if noun_word else (None, None)
+        noun_word = next((w for k, w in enumerate(words) if k and singular(w) in TYPE_NOUNS
+                          and TYPE_NOUNS[singular(w)][0] is not None), None)
+    etype, gender = TYPE_NOUNS.get(noun_word) or TYPE_NOUNS[singular(noun_word)] if noun_word else (None, None)
     noun = noun_word is not None
 
     # 3. ordinals: "the first person", "the second one", "the last one"
@@ -974,7 +974,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             if grouped is not None:
                 return grouped
         if count and etype == VENUE and len(cands) > count:  # "both museums": businesses first, as for one
-            kind = "LOC" if _singular(noun_word) in VENUE_PLACES else "ORG"
+            kind = "LOC" if singular(noun_word) in VENUE_PLACES else "ORG"
             cands = [e for e in cands if types[e] == kind] if len([e for e in cands if types[e] == kind]) >= count \
                 else cands
         if count:

@@ -386,7 +386,7 @@ EVENT_NOUNS = ("event", "events", "match", "game", "storm", "rally", "story", "n
 # Asking for a story: about the post as a whole even with a pronoun in it ("are they
 # engaged?? what's the backstory", "the story behind this, why was she there")
 STORY_CUE = re.compile(r"\b(?:back\s?story|story behind|the story|context|background)\b"
-                       r"|\bsuch\s+a\s+big\s+deal\b|\ba\s+big\s+deal\b|\bwhy\s+(?:this|it)\s+(?:matters|is\s+important)\b"
+                       r"|\ba\s+big\s+deal\b|\bwhy\s+(?:this|it)\s+(?:matters|is\s+important)\b"
                        r"|\bwhy\s+does\s+(?:this|it)\s+matter\b", re.I)
 STORY_OF_SOMEONE = re.compile(r"\b(?:his|her|their|its)\s+(?:back\s?story|background|story)\b|\b(?:back\s?story|background|story)"
                               r"\s+(?:of|behind|about|on)\s+(?:him|her|them|it)\b", re.I)
@@ -512,13 +512,13 @@ def tagged_about(tool: ToolInfo, question: str, m: Mentions, entities: list[tupl
     "which names did you find?" about none (the answer lists them all)."""
     if tool.name != "recognize_entities":
         return []
-    from riveg_agent.agent.chat.resolve import TYPE_NOUNS, _singular
+    from riveg_agent.agent.chat.resolve import TYPE_NOUNS, singular
 
     words = set(re.findall(r"[a-z]+", question.lower()))
     # the tags offered are not references: "did you tag him as a person or a team?"
     asked = re.sub(r"(?i)\b(?:as|or|an?)\s+(?:an?\s+)?\w+", " ", question)
     the_noun = [w for w in re.findall(r"\b(?:the|that|this|both|two|three|all)\s+(?:the\s+|two\s+|three\s+)?([a-z]+)", asked.lower())
-                if w in TYPE_NOUNS or _singular(w) in TYPE_NOUNS]
+                if w in TYPE_NOUNS or singular(w) in TYPE_NOUNS]
     if not m.named and not (m.pronoun is not None and words & SINGULAR_PRONOUNS) and not the_noun:
         return []
     res = resolve(asked, find_mentions(asked, entities), entities, focus, text)
@@ -526,10 +526,8 @@ def tagged_about(tool: ToolInfo, question: str, m: Mentions, entities: list[tupl
     described = the_noun and res.how in ("description", "described by the post") and len(res.entities) == 1
     # "are both museums tagged as orgs", "the two parties, are they tagged as orgs": those counted
     counted = bool(words & {"both", "two", "three", "all"}) and " of them" in res.how and len(res.entities) >= 2
-    if counted:
-        return res.entities
-    return res.entities if described or res.how in ("named", "it", "pronoun", "pronoun (from the conversation)") \
-        else []
+    sure = res.how in ("named", "it", "pronoun", "pronoun (from the conversation)")
+    return res.entities if described or counted or sure else []
 
 
 # resolve.py's steps that only fall back on the conversation or the post's only entity
