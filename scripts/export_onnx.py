@@ -8,7 +8,7 @@ the folder's own model.safetensors, see riveg_agent/onnx_models.py) and
 versions, the sample check). Needs torch, transformers and the `onnx` package
 (dev extra); rerun after retraining a model.
 
-    python scripts/export_onnx.py                      # weights/plim-mpnet-t17-mix, plim-mpnet-t15, plim-minilm-t17-mix, plim-minilm-t17, plim-minilm-gmner, ve-minilm-gmner
+    python scripts/export_onnx.py                      # weights/plim-mpnet-t17-mix, plim-mpnet-t15, plim-mpnet-gmner, plim-minilm-t17-mix, plim-minilm-t17, plim-minilm-gmner, ve-minilm-gmner
     python scripts/export_onnx.py path/to/model-folder
     python scripts/export_onnx.py --sentence-minilm      # weights/minilm-sentence (MSEA, chat router)
 """
@@ -20,7 +20,7 @@ import sys
 import warnings
 from pathlib import Path
 
-SHIPPED = ("plim-mpnet-t17-mix", "plim-mpnet-t15", "plim-minilm-t17-mix", "plim-minilm-t17", "plim-minilm-gmner", "ve-minilm-gmner")
+SHIPPED = ("plim-mpnet-t17-mix", "plim-mpnet-t15", "plim-mpnet-gmner", "plim-minilm-t17-mix", "plim-minilm-t17", "plim-minilm-gmner", "ve-minilm-gmner")
 
 
 def main(argv=None) -> int:
