@@ -470,17 +470,11 @@ def descriptors(text: str, entities: list[tuple[str, str]]) -> dict[str, list[st
         if SECOND.match(low[e:]):
             add("runner-up", name)
             add("loser", name)
-    for v in WIN_OVER.finditer(low):  # "inspired Toulouse to a 31-22 win over Leinster"
+    # "X beats Y"; "inspired Toulouse to a 31-22 win over Leinster" (its loser before any comma)
+    wins = [(v, r"[.;!?,]") for v in WIN_OVER.finditer(low)] + [(v, r"[.;!?]") for v in WIN_VERBS.finditer(low)]
+    for v, stop in wins:
         subj = [n for a, b, n in spans if b <= v.start() and not re.search(r"[.;!?]", low[b:v.start()])]
-        obj = [n for a, b, n in spans if a >= v.end() and not re.search(r"[.;!?,]", low[v.end():a])]
-        if subj and obj:
-            for w in WINNER_WORDS:
-                add(w, subj[-1])
-            for w in LOSER_WORDS:
-                add(w, obj[0])
-    for v in WIN_VERBS.finditer(low):
-        subj = [n for a, b, n in spans if b <= v.start() and not re.search(r"[.;!?]", low[b:v.start()])]
-        obj = [n for a, b, n in spans if a >= v.end() and not re.search(r"[.;!?]", low[v.end():a])]
+        obj = [n for a, b, n in spans if a >= v.end() and not re.search(stop, low[v.end():a])]
         if subj and obj:
             for w in WINNER_WORDS:
                 add(w, subj[-1])
