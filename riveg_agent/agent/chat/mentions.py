@@ -276,8 +276,9 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
     #    capitalised name around them is another name ("Venus Williams")
     toks = _tokens(q)
     for i, (word, s, e) in enumerate(toks):
+        lower_initials = _lower_initials(word, entities)
         if any(a < e and s < b for a, b, _, _ in spans) or word.lower() in STOP or (
-                len(word) < 3 and not word.isupper() and not _lower_initials(word, entities)):
+                len(word) < 3 and not word.isupper() and not lower_initials):
             continue
         hits = [surf for surf, _ in entities
                 if fold(word).lower() in _name_parts(surf)]
@@ -287,7 +288,7 @@ def find_mentions(question: str, entities: list[tuple[str, str]]) -> Mentions:
         if not hits and word.isupper() and 2 <= len(word) <= 4:  # initials: "AD", "AOC"
             hits = [surf for surf, _ in entities if initials(surf) == word]
         if not hits:
-            hits = _lower_initials(word, entities)
+            hits = lower_initials
         if not hits and not (i > 0 and toks[i - 1][0].lower() in ("the", "that", "this")
                              and word.lower() in _reference_words()):  # "the burger" describes; no misspelt "Burgers"
             hits = [surf for surf, _ in entities if any(_near(word, t) for t, _, _ in _tokens(surf))]

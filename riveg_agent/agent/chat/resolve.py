@@ -413,6 +413,14 @@ def singular(word: str) -> str:
     return word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and len(word) > 3 else word
 
 
+def _venues_first(cands: list[str], noun: str, types: dict, need: int = 1) -> list[str]:
+    """"the venue", "the ground": the places first; "the cafe", "both museums": the businesses
+    first; all of them when fewer than `need` are of that kind."""
+    kind = "LOC" if singular(noun) in VENUE_PLACES else "ORG"
+    first = [e for e in cands if types[e] == kind]
+    return first if len(first) >= need else cands
+
+
 def _canon_noun(word: str) -> str:
     return OUTCOME_WORDS.get(word) or ANIMALS.get(word, word)
 
@@ -584,10 +592,10 @@ def _described(question: str, words: list[str], entities: list[tuple[str, str]],
         if len(desc.get(key, [])) == 1:
             return Resolution(list(desc[key]), how=f"described ({key})")
     for num in re.findall(r"\b\d{2,}\b", q):  # "the one who scored 117": who the post puts before "117"
-        at = [mt.start() for mt in re.finditer(rf"\b{num}\b", fold_lower(text))]
+        at = [mt.start() for mt in re.finditer(rf"\b{num}\b", text)]
         if len(at) == 1:
             spans = _mentions_in(text, [e for e, _ in entities])
-            before = [n for a, b, n in spans if b <= at[0] and not re.search(r"[.;!?]", fold_lower(text)[b:at[0]])]
+            before = [n for a, b, n in spans if b <= at[0] and not re.search(r"[.;!?]", text[b:at[0]])]
             if before:
                 return Resolution([before[-1]], how="described by a number the post gives")
     outcome = re.search(r"\b(?:who|that)\s+(?:(lost|loses|lose|(?:came|finished|qualified|placed)\s+second)"
@@ -740,6 +748,7 @@ def _pick(cands: list[str], focus, n: Optional[int] = 1, how: str = "") -> Resol
     return Resolution([], options=list(cands), how=how + " (ambiguous)")
 
 
+LONE_RELATION = re.compile(r"(?i)^(\W*(?:and|what\s+about|how\s+about)\s+)(" + _alt(RELATIONS) + r")(\W*)$")
 PROP = re.compile(r"\b(him|her|them)\s+(?:holding|wearing|lifting|raising|carrying|with|in)\b.*", re.I)
 POSSESSED = re.compile(r"\b(his|her|their)\s+(\w+)\b", re.I)
 _OBJECT = {"his": "him", "her": "her", "their": "them"}
@@ -765,9 +774,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             text: str = "") -> Resolution:
     """The entities a turn is about (see the module docstring). `focus`: routing.Focus."""
     question = _drop_props(question, entities)
-    # "and mum?": a relation word alone is "the mum"
-    question = re.sub(r"(?i)^(\W*(?:and|what\s+about|how\s+about)\s+)(" + "|".join(map(re.escape, RELATIONS)) + r")(\W*)$",
-                      r"\1the \2\3", question)
+    question = LONE_RELATION.sub(r"\1the \2\3", question)  # "and mum?" is "and the mum?"
     # "is X in it?", "who's in there": "it" is the picture, not an entity
     words = WORD.findall(re.sub(r"\bin (?:it|there|this one|that one)\b|\bat all\b", " ",
                                 question.lower().replace("’", "'")))
@@ -968,9 +975,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
             if grouped is not None:
                 return grouped
         if count and etype == VENUE and len(cands) > count:  # "both museums": businesses first, as for one
-            kind = "LOC" if singular(noun_word) in VENUE_PLACES else "ORG"
-            cands = [e for e in cands if types[e] == kind] if len([e for e in cands if types[e] == kind]) >= count \
-                else cands
+            cands = _venues_first(cands, noun_word, types, need=count)
         if count:
             picked = _pick(cands, focus, count, how=f"{count} of them")
             if not picked.entities and text and etype in ("PER", None):
@@ -1068,9 +1073,7 @@ def resolve(question: str, m: Mentions, entities: list[tuple[str, str]], focus,
                                                   for w in re.split(r"[\s-]+", fold_lower(e)))]
             cands = named_so or [e for e in cands if e not in other_kind] or cands
             if etype == VENUE and len(cands) > 1:
-                # "the venue", "the ground": a place first; "the cafe", "the shop": a business first
-                kind = "LOC" if noun_word in VENUE_PLACES else "ORG"
-                cands = [e for e in cands if types[e] == kind] or cands
+                cands = _venues_first(cands, noun_word, types)
         if noun_word in PRODUCT_NOUNS and len(cands) > 1 and text:
             # "the console" on "X reveals the Switch 2 …, Mario creator Y": the thing launched
             launched = [e for e in cands if re.search(LAUNCH + r"\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?(?:new\s+)?"

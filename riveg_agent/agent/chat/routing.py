@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Optional, Protocol
 
 from riveg_agent.agent.chat.mentions import Mentions, find_mentions
-from riveg_agent.agent.chat.resolve import REFERENCE_WORDS, described_phrase, mask_references, resolve
+from riveg_agent.agent.chat.resolve import (REFERENCE_WORDS, TYPE_NOUNS, described_phrase, mask_references,
+                                            resolve, singular)
 
 EXPLAIN = "explain"  # no tool: cite the evidence of the previous turn
 CLARIFY = "clarify"  # no tool: ask the user which entity (or what) they mean
@@ -512,8 +513,6 @@ def tagged_about(tool: ToolInfo, question: str, m: Mentions, entities: list[tupl
     "which names did you find?" about none (the answer lists them all)."""
     if tool.name != "recognize_entities":
         return []
-    from riveg_agent.agent.chat.resolve import TYPE_NOUNS, singular
-
     words = set(re.findall(r"[a-z]+", question.lower()))
     # the tags offered are not references: "did you tag him as a person or a team?"
     asked = re.sub(r"(?i)\b(?:as|or|an?)\s+(?:an?\s+)?\w+", " ", question)
@@ -566,8 +565,6 @@ def _bare(masked: str) -> bool:
 def _described_follow_up(question: str) -> bool:
     """"and the guy she came with", "what about the woman who spoke": a follow-up whose
     reference is a person described by a short clause."""
-    from riveg_agent.agent.chat.resolve import TYPE_NOUNS
-
     mt = re.match(r"^\W*(?:and|what\s+about|how\s+about)\s+(?:the|that)\s+(?:other\s+)?([a-z]+)\s+"
                   r"(?:(?:who|that|he|she|they|who\s+(?:he|she|they))\s+)?[a-z]+(?:\s+(?:with|to|for|beside|behind|after))?"
                   r"\W*$", question.lower())
