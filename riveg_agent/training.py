@@ -215,7 +215,10 @@ def run_epochs(cfg, model, optimizer, scheduler, state: TrainState, out: Path, l
                                 completed=state.step_in_epoch, info="")
             run_loss, t0 = 0.0, time.time()
             for i in range(state.step_in_epoch, len(batches)):
-                loss = batch_loss(batches[i])
+                # bf16 autocast halves a CPU step where the CPU has bf16 units (avx512_bf16,
+                # AMX); weights, optimizer and the losses' reductions stay float32.
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=getattr(cfg, "bf16", False)):
+                    loss = batch_loss(batches[i])
                 optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

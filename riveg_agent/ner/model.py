@@ -78,8 +78,9 @@ class PlimTagger(nn.Module):
         return self.classifier(self.dropout(feats))
 
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        em = self.emissions(batch)
-        return -self.crf(em, batch["labels"], mask=batch["word_mask"], reduction="mean")
+        em = self.emissions(batch).float()
+        with torch.autocast("cpu", enabled=False):  # the CRF's log-sum-exp stays float32 under bf16
+            return -self.crf(em, batch["labels"], mask=batch["word_mask"], reduction="mean")
 
     @torch.no_grad()
     def decode(self, batch: dict[str, torch.Tensor]) -> list[list[str]]:

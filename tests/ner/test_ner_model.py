@@ -46,6 +46,22 @@ def test_loss_is_finite_and_backpropagates(tiny_model):
     assert model.shape_in.weight.grad is not None and model.crf.transitions.grad is not None
 
 
+def test_bf16_autocast_keeps_the_crf_in_float32(tiny_model):
+    """Training with `bf16: true`: the encoder and classifier run in bf16, the
+    CRF's log-likelihood in float32, and the gradients land on float32 weights."""
+    model, tok = tiny_model
+    idx = {l: i for i, l in enumerate(LABELS)}
+    sub = SubwordCache(tok)
+    batch = collate([encode(sub, ["Kawhi", "wins"], ["person"], 64, ["B-PER", "O"], idx)], tok.pad_token_id)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert model.emissions(batch).dtype == torch.bfloat16
+        loss = model.loss(batch)
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    loss.backward()
+    assert model.crf.transitions.grad.dtype == torch.float32
+    assert model.classifier.weight.dtype == torch.float32 and model.classifier.weight.grad is not None
+
+
 def test_crf_learns_a_tiny_pattern(tiny_model):
     """A few steps of AdamW on two sentences: the CRF output must follow."""
     model, tok = tiny_model

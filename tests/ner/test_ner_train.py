@@ -45,6 +45,17 @@ def test_resume_continues_from_the_checkpoint(tiny_tokenizer_dir, tiny_config, t
     assert "resumed at epoch 2" in (out / "train.log").read_text()
 
 
+def test_bf16_training_runs_and_saves_float_weights(tiny_tokenizer_dir, tiny_config, tmp_path):
+    out = tmp_path / "run"
+    summary = train(_cfg(tiny_tokenizer_dir, tiny_config, out, epochs=1, bf16=True), DATA, progress=False)
+    losses = [float(line.split(" loss ")[1].split()[0]) for line in (out / "train.log").read_text().splitlines()
+              if " loss " in line]
+    assert losses and all(0 < x < float("inf") for x in losses)
+    assert summary["best_epoch"] == 1
+    meta = json.loads((out / "ner_config.json").read_text())
+    assert meta["train_config"]["bf16"] is True
+
+
 def test_unknown_option_is_named():
     with pytest.raises(ConfigError, match="learning_rate"):
         TrainConfig.from_dict({"learning_rate": 1})
