@@ -1,12 +1,13 @@
 """Adaptive knowledge: skip the LLM where the CRF is sure of the post alone.
 
     python benchmarks/adaptive_knowledge.py --data-dir ../shared/data [--model plim-mpnet-t17-mix]
-        [--split dev] [--knowledge-file F] [--limit N] [--time-knowledge 8] [--json OUT]
+        [--dataset twitter2017] [--split dev] [--knowledge-file F] [--limit N] [--time-knowledge 8] [--json OUT]
 
 Each tweet is tagged twice with the shipped recognizer: on the post alone
 (with the CRF's probability of its best tag path) and with the local LLM's
 knowledge (a file written by `riveg knowledge generate`, default: the
-committed Twitter-2017 file of the split). For each threshold, a tweet whose
+committed file of the dataset and split; a tweet the file lacks is tagged
+without knowledge, so pass `--limit` for a partial file). For each threshold, a tweet whose
 text-only path probability reaches it keeps its text-only tags (no LLM call);
 the others use the knowledge. Printed: the share skipped, MNER F1, and the
 seconds a post of (tagging + the knowledge calls still made), where the cost
@@ -23,12 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "benchmarks" / "results" / "knowledge"
-DEFAULT_FILES = {"dev": KNOWLEDGE / "twitter2017-dev.qwen2.5-coder-0.5b.default.txt",
-                 "test": KNOWLEDGE / "twitter2017-test.qwen2.5-coder-0.5b.default.txt"}
+DATASETS = ["twitter2017", "twitter2015", "twitter-gmner"]
+
+
+def default_knowledge_file(dataset: str, split: str) -> Path:
+    return KNOWLEDGE / f"{dataset}-{split}.qwen2.5-coder-0.5b.default.txt"
 THRESHOLDS = [None, 0.99, 0.98, 0.95, 0.9, 0.8, 0.7, 0.5, 0.0]
 
 
-def knowledge_seconds(data_dir: Path, split: str, n: int) -> float:
+def knowledge_seconds(data_dir: Path, dataset: str, split: str, n: int) -> float:
     """Mean seconds of the default config's knowledge stage (exemplar + LLM) a post."""
     from riveg_agent.core.config import load_config
     from riveg_agent.core.pipeline import Pipeline
@@ -40,7 +44,7 @@ def knowledge_seconds(data_dir: Path, split: str, n: int) -> float:
     cfg = load_config("default")
     cfg.roles["knowledge"].params["cache"] = False
     pipe = Pipeline(cfg)
-    tweets = read_conll(split_file(data_dir, "twitter2017", split))[: n + 1]
+    tweets = read_conll(split_file(data_dir, dataset, split))[: n + 1]
     times = []
     for i, t in enumerate(tweets):
         state = ChainState(Post(t.image, " ".join(t.tokens), tokens=list(t.tokens)),
@@ -57,6 +61,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", type=Path, required=True)
     ap.add_argument("--model", default="plim-mpnet-t17-mix")
+    ap.add_argument("--dataset", default="twitter2017", choices=DATASETS,
+                    help="score a model only on the dataset it was trained on")
     ap.add_argument("--split", default="dev", choices=["dev", "test"])
     ap.add_argument("--knowledge-file", type=Path)
     ap.add_argument("--limit", type=int, help="the first N tweets only (e.g. 200: the knowledge ablation's subset)")
@@ -72,9 +78,9 @@ def main() -> None:
     from riveg_agent.ner.readers import align_knowledge, dataset_files, load_examples, read_knowledge
 
     torch.set_num_threads(args.threads)
-    conll, _ = dataset_files(args.data_dir, "twitter2017", args.split)
+    conll, _ = dataset_files(args.data_dir, args.dataset, args.split)
     examples = load_examples(conll)[: args.limit]
-    kfile = args.knowledge_file or DEFAULT_FILES[args.split]
+    kfile = args.knowledge_file or default_knowledge_file(args.dataset, args.split)
     local = align_knowledge([e.tokens for e in examples], read_knowledge(kfile), kfile)
     model, tokenizer = load_cached(args.model)
     gold = [e.tags for e in examples]
@@ -85,9 +91,10 @@ def main() -> None:
     t0 = time.perf_counter()
     know_tags, _ = predict_with_confidence(model, tokenizer, [(e.tokens, k) for e, k in zip(examples, local)])
     t_know = (time.perf_counter() - t0) / len(examples)
-    k_sec = knowledge_seconds(args.data_dir, args.split, args.time_knowledge) if args.time_knowledge else None
+    k_sec = (knowledge_seconds(args.data_dir, args.dataset, args.split, args.time_knowledge)
+             if args.time_knowledge else None)
 
-    print(f"Twitter-2017 {args.split}: {len(examples)} tweets, {sum(1 for k in local if k)} with local knowledge "
+    print(f"{args.dataset} {args.split}: {len(examples)} tweets, {sum(1 for k in local if k)} with local knowledge "
           f"({kfile.name}); model {args.model}")
     print(f"tagging {t_text * 1000:.0f} ms (text only) / {t_know * 1000:.0f} ms (with knowledge) a post; "
           + (f"one knowledge call {k_sec:.2f} s (mean of {args.time_knowledge})" if k_sec else "knowledge call not timed"))
@@ -104,7 +111,7 @@ def main() -> None:
         label = "never skip" if th is None else f"{th:.2f}"
         print(f"{label} | {100 * share:.1f} % | {100 * f1:.2f} | " + (f"{sec:.2f}" if sec else "-"))
     if args.json:
-        args.json.write_text(json.dumps({"split": args.split, "model": args.model, "knowledge_file": kfile.name,
+        args.json.write_text(json.dumps({"dataset": args.dataset, "split": args.split, "posts": len(examples), "model": args.model, "knowledge_file": kfile.name,
                                          "knowledge_seconds": k_sec, "rows": rows}, indent=1))
 
 

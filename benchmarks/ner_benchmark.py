@@ -8,7 +8,7 @@
     .venv/bin/python benchmarks/ner_benchmark.py --data-dir ../shared/data \
         --model twitter2017=plim-minilm-t17 [--model twitter2015=FOLDER ...] \
         --local-knowledge twitter2017=benchmarks/results/knowledge/twitter2017-test.qwen2.5-coder-0.5b.txt \
-        --out benchmarks/results/ner.json [--threads 1] [--speed-threads 2,1]
+        --out benchmarks/results/ner.json [--threads 1] [--speed-threads 2,1 | --speed-threads ""]
 
 Each dataset is scored only with the model trained on it (the paper trains per
 dataset; a Twitter-GMNER model must not see 2015/2017 test). The figures are
@@ -86,7 +86,7 @@ def main(argv=None) -> int:
                     help="DATASET=FILE: (c) with a `riveg knowledge generate` file for that test split")
     ap.add_argument("--threads", type=int, default=2, help="torch threads for the F1 runs")
     ap.add_argument("--speed-threads", default="2,1",
-                    help="comma-separated thread counts for the speed runs")
+                    help="comma-separated thread counts for the speed runs ('': no speed run)")
     ap.add_argument("--per-post", type=int, default=200, help="posts tagged one at a time")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/ner.json"))
     ap.add_argument("--skip-f1", action="store_true")
@@ -126,7 +126,7 @@ def main(argv=None) -> int:
             results["f1"][dataset] = row
     speed_model = models.get("twitter2017", next(iter(models.values())))
     results["speed"] = []
-    for n in (int(x) for x in args.speed_threads.split(",")):
+    for n in (int(x) for x in args.speed_threads.split(",") if x.strip()):
         child = subprocess.run([sys.executable, __file__, "--data-dir", str(args.data_dir),
                                 "--threads", str(n), "--per-post", str(args.per_post),
                                 "--speed-only-child", speed_model],
