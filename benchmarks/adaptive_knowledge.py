@@ -22,14 +22,16 @@ import statistics
 import time
 from pathlib import Path
 
+from riveg_agent.ner.readers import DATASETS
+
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "benchmarks" / "results" / "knowledge"
-DATASETS = ["twitter2017", "twitter2015", "twitter-gmner"]
+THRESHOLDS = [None, 0.99, 0.98, 0.95, 0.9, 0.8, 0.7, 0.5, 0.0]
 
 
 def default_knowledge_file(dataset: str, split: str) -> Path:
+    """The committed `riveg knowledge generate` file of the default config."""
     return KNOWLEDGE / f"{dataset}-{split}.qwen2.5-coder-0.5b.default.txt"
-THRESHOLDS = [None, 0.99, 0.98, 0.95, 0.9, 0.8, 0.7, 0.5, 0.0]
 
 
 def knowledge_seconds(data_dir: Path, dataset: str, split: str, n: int) -> float:
@@ -61,7 +63,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", type=Path, required=True)
     ap.add_argument("--model", default="plim-mpnet-t17-mix")
-    ap.add_argument("--dataset", default="twitter2017", choices=DATASETS,
+    ap.add_argument("--dataset", default="twitter2017", choices=list(DATASETS),
                     help="score a model only on the dataset it was trained on")
     ap.add_argument("--split", default="dev", choices=["dev", "test"])
     ap.add_argument("--knowledge-file", type=Path)
@@ -111,7 +113,8 @@ def main() -> None:
         label = "never skip" if th is None else f"{th:.2f}"
         print(f"{label} | {100 * share:.1f} % | {100 * f1:.2f} | " + (f"{sec:.2f}" if sec else "-"))
     if args.json:
-        args.json.write_text(json.dumps({"dataset": args.dataset, "split": args.split, "posts": len(examples), "model": args.model, "knowledge_file": kfile.name,
+        args.json.write_text(json.dumps({"dataset": args.dataset, "split": args.split, "posts": len(examples),
+                                         "model": args.model, "knowledge_file": kfile.name,
                                          "knowledge_seconds": k_sec, "rows": rows}, indent=1))
 
 
